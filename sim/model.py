@@ -197,7 +197,7 @@ class EscalationModel(mesa.Model):
         """Pull ``share`` of a side's active units out of the line (chosen at random);
         returns the personnel withdrawn."""
         idx = np.flatnonzero(self.units.mask(side))
-        k = int(round(share * len(idx)))
+        k = round(share * len(idx))
         if k == 0:
             return 0.0
         chosen = self.rng.choice(idx, size=k, replace=False)

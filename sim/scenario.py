@@ -12,6 +12,7 @@ Sources quoted below: "article" is ``shared/seed-article.txt`` (late October 202
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import tomllib
 from pathlib import Path
@@ -436,7 +437,7 @@ class Escalation(_Section):
 
 
 class SweepRange(BaseModel):
-    """An uncertain parameter's plausible range: numeric ``low``/``high`` or categorical ``values``."""
+    """An uncertain parameter's plausible range: ``low``/``high`` (numbers) or ``values``."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -505,7 +506,7 @@ class Scenario(BaseModel):
             sk.statement_threshold, sk.nonlethal_threshold,
             sk.defensive_threshold, sk.offensive_threshold,
         ]
-        if any(b < a for a, b in zip(rungs, rungs[1:], strict=False)):
+        if any(b < a for a, b in itertools.pairwise(rungs)):
             raise ValueError(
                 "south_korea thresholds must rise rung by rung: statement <= nonlethal "
                 f"<= defensive <= offensive, got {rungs}"

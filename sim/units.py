@@ -48,7 +48,7 @@ class UnitTable:
 
         Returns the new rows. ``columns`` assigns units to columns round-robin.
         """
-        full, rest = divmod(int(round(personnel)), unit_size)
+        full, rest = divmod(round(personnel), unit_size)
         sizes = [unit_size] * full + ([rest] if rest else [])
         k = len(sizes)
         if k == 0 or len(columns) == 0:

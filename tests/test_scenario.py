@@ -62,7 +62,8 @@ def test_unknown_key_names_file_field_and_suggestion(tmp_path: Path) -> None:
 
 def test_out_of_range_value_says_what_was_expected(tmp_path: Path) -> None:
     path = write(tmp_path, "[south_korea]\noffensive_threshold = 1.5\n")
-    with pytest.raises(ScenarioError, match=r"south_korea\.offensive_threshold: expected a value <= 1"):
+    expected = r"south_korea\.offensive_threshold: expected a value <= 1"
+    with pytest.raises(ScenarioError, match=expected):
         load_scenario(path)
 
 
@@ -113,7 +114,7 @@ def test_overrides_validate_like_the_file() -> None:
         Scenario().with_overrides({"north_korea.quality": 1})
     with pytest.raises(ScenarioError, match="expected a value <= 1"):
         Scenario().with_overrides(parse_assignments(["north_korea.troop_quality=7"]))
-    with pytest.raises(ScenarioError, match="expected dotted.name=value"):
+    with pytest.raises(ScenarioError, match=r"expected dotted\.name=value"):
         parse_assignments(["north_korea.troop_quality"])
     assert parse_assignments(["combat.law=linear"]) == {"combat.law": "linear"}
 

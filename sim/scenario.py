@@ -78,14 +78,15 @@ class NorthKorea(_Section):
         doc="Week the first North Korean units enter combat.",
     )
     troop_quality: float = param(
-        0.8, ge=0, le=1, unit="0-1", kind="article",
+        0.8, ge=0, le=1, unit="0-1", kind="assumption",
         source="article: 'well-equipped, highly trained mobile light infantry' "
         "(level is the modeller's; Russian line infantry = 0.5)",
         doc="Training quality of the Storm Corps units.",
     )
     initial_experience: float = param(
-        0.0, ge=0, le=1, unit="0-1", kind="article",
-        source="article/design: elite but no recent combat experience",
+        0.0, ge=0, le=1, unit="0-1", kind="assumption",
+        source="design brief: elite, but no recent combat experience (North Korea has fought "
+        "no war since 1953)",
         doc="Combat experience on arrival.",
     )
     learning_rate: float = param(
@@ -104,7 +105,7 @@ class NorthKorea(_Section):
         doc="Casualty multiplier at zero experience (shrinks to 1 with experience).",
     )
     disguise_weeks: int = param(
-        4, ge=0, le=52, unit="weeks", kind="article",
+        4, ge=0, le=52, unit="weeks", kind="assumption",
         source="article: 'disguised as Buryats and Yakuts and sent to the front in civilian cars'",
         doc="Weeks over which the deployment stays (partly) deniable to outside observers.",
     )
@@ -193,7 +194,7 @@ class Russia(_Section):
         source="modeller", doc="Share of last week's losses replaced (scaled by desperation).",
     )
     initial_desperation: float = param(
-        0.5, ge=0, le=1, unit="0-1", kind="article",
+        0.5, ge=0, le=1, unit="0-1", kind="assumption",
         source="article: NATO's Rutte on Putin's 'growing desperation' (level is the modeller's)",
         doc="Desperation at the start.",
     )
@@ -292,7 +293,7 @@ class SouthKorea(_Section):
         doc="Perceived threat from the North's mean combat experience.",
     )
     weight_tech: float = param(
-        0.6, ge=0, le=3, unit="per tech level", kind="article",
+        0.6, ge=0, le=3, unit="per tech level", kind="assumption",
         source="article: Seoul feared 'Russia could provide Pyongyang with advanced technology'",
         doc="Perceived threat per unit of technology transferred to the North.",
     )
@@ -305,12 +306,12 @@ class SouthKorea(_Section):
         doc="Perception to send non-lethal aid (rung 2).",
     )
     defensive_threshold: float = param(
-        0.45, ge=0, le=1, unit="0-1", kind="article",
+        0.45, ge=0, le=1, unit="0-1", kind="assumption",
         source="article: 'Seoul will consider sending defensive weapons' (level is the modeller's)",
         doc="Perception to send defensive weapons to Ukraine (rung 3).",
     )
     offensive_threshold: float = param(
-        0.65, ge=0, le=1, unit="0-1", kind="article",
+        0.65, ge=0, le=1, unit="0-1", kind="assumption",
         source="article: 'if the threshold is exceeded, offensive weapons may also be sent'",
         doc="Perception to send offensive weapons to Ukraine (rung 4).",
     )
@@ -319,7 +320,7 @@ class SouthKorea(_Section):
         doc="Weeks between approving a weapons rung and the weapons reaching Ukrainian units.",
     )
     diplomacy_effort: float = param(
-        0.5, ge=0, le=1, unit="0-1", kind="article",
+        0.5, ge=0, le=1, unit="0-1", kind="assumption",
         source="article: 'increase covert diplomacy with China and Russia'",
         doc="Intensity of covert diplomacy with Beijing and Moscow.",
     )
@@ -468,7 +469,7 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    name: str = "unnamed"
+    name: str = "defaults"
     description: str = ""
     weeks: int = param(
         52, ge=1, le=520, unit="weeks", kind="assumption",

@@ -94,3 +94,12 @@ def test_list_and_describe(capsys) -> None:
     out = capsys.readouterr().out
     assert "south_korea.offensive_threshold" in out and "0.45 *" in out
     assert "[reported]" in out and "[article]" in out and "[calibrated]" in out
+
+
+def test_parameter_docs_are_current() -> None:
+    """docs/parameters.md is generated from the schema; regenerate it with
+    `wargame describe --markdown > docs/parameters.md` when a parameter changes."""
+    from sim.cli import parameters_markdown
+    from sim.scenario import Scenario
+
+    assert (ROOT / "docs" / "parameters.md").read_text() == parameters_markdown(Scenario())

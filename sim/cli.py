@@ -31,7 +31,7 @@ from sim.scenario import (
 )
 
 #: Modules that add subcommands, in help order.
-COMMAND_MODULES: tuple[str, ...] = ("sim.cli",)
+COMMAND_MODULES: tuple[str, ...] = ("sim.cli", "sim.cli_sweep")
 
 # Wide when piped (rich would wrap tables at 80 columns); the terminal's width when a TTY.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -63,9 +63,10 @@ def resolve_scenario_path(name: str) -> Path:
     return path
 
 
-def add_scenario_args(p: argparse.ArgumentParser) -> None:
+def add_scenario_args(p: argparse.ArgumentParser, optional: bool = False) -> None:
     """SCENARIO plus repeated ``--set dotted.name=value``."""
-    p.add_argument("scenario", help="scenario file (or a bundled scenario's name)")
+    p.add_argument("scenario", nargs="?" if optional else None,
+                   help="scenario file (or a bundled scenario's name)")
     p.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
         help="override a parameter, e.g. --set north_korea.troop_quality=0.9 (repeatable)",
@@ -109,19 +110,45 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.rundir import write_run_dir
     from sim.runner import run_scenario
 
-    scenario = scenario_from_args(args)
-    if args.weeks is not None and args.weeks < 1:
-        raise UserError(f"--weeks: expected a whole number >= 1, got {args.weeks}")
-    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-{args.seed}"
-    result = run_scenario(scenario, args.seed, weeks=args.weeks)
-    console.print(outcome_table(result.outcomes, f"{scenario.name}, seed {args.seed}"))
+    stored = None
+    if args.from_sweep:
+        from sim.sweep import rerun_from_sweep, stored_row
+
+        if args.run_id is None:
+            raise UserError("--from-sweep needs --run-id N")
+        scenario, seed, weeks, _ = rerun_from_sweep(Path(args.from_sweep), args.run_id)
+        weeks = args.weeks if args.weeks is not None else weeks
+        stored = stored_row(Path(args.from_sweep), args.run_id)
+        default_out = Path("results") / f"{scenario.name}-run{args.run_id}"
+    elif args.scenario is None:
+        raise UserError("wargame run: give a SCENARIO file, or --from-sweep DIR --run-id N")
+    else:
+        scenario = scenario_from_args(args)
+        seed, weeks = args.seed, args.weeks
+        default_out = Path("results") / f"{scenario.name}-{seed}"
+    if weeks is not None and weeks < 1:
+        raise UserError(f"--weeks: expected a whole number >= 1, got {weeks}")
+    out = Path(args.out) if args.out else default_out
+    result = run_scenario(scenario, seed, weeks=weeks)
+    console.print(outcome_table(result.outcomes, f"{scenario.name}, seed {seed}"))
     if result.events:
         console.print("[bold]events[/bold]")
         for week, text in result.events:
             console.print(f"  week {week:>3}: {text}")
+    if stored is not None:
+        diff = [k for k, v in result.outcomes.items() if not _same(v, stored.get(k))]
+        console.print("reproduces the stored row exactly" if not diff
+                      else f"[red]differs from the stored row in: {', '.join(diff)}[/red]")
     files = write_run_dir(out, scenario, result)
     console.print(f"wrote {len(files)} files to {out}/: " + ", ".join(f.name for f in files))
     return 0
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, treating NaN as equal to NaN/None (a week that never happened)."""
+    nan_a = a is None or (isinstance(a, float) and math.isnan(a))
+    nan_b = b is None or (isinstance(b, float) and math.isnan(b))
+    return (nan_a and nan_b) or a == b
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -206,7 +233,10 @@ def cmd_describe(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add run, list, validate and describe."""
     p = sub.add_parser("run", help="run a scenario once and write its results")
-    add_scenario_args(p)
+    add_scenario_args(p, optional=True)  # optional with --from-sweep
+    p.add_argument("--from-sweep", default=None, metavar="DIR",
+                   help="re-run one run of a stored sweep (with --run-id)")
+    p.add_argument("--run-id", type=int, default=None, help="the run to re-run")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--weeks", type=int, default=None, help="override the horizon in weeks")
     p.add_argument("--out", default=None, help="output folder (default results/<name>-<seed>)")

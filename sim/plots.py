@@ -3,8 +3,10 @@ write files themselves unless given a path by the caller."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -91,3 +93,163 @@ def save_figure(fig: Figure, path: Path, formats: tuple[str, ...] = ("png",)) ->
         out.append(target)
     plt.close(fig)
     return out
+
+
+# ---------------------------------------------------------------- distributions
+RUNG_COLOURS = ["#DDDDDD", "#56B4E9", "#009E73", "#E69F00", "#D55E00"]
+"""Ladder rungs 0-4, light to alarming (Okabe-Ito)."""
+
+FAN_SERIES: dict[str, tuple[str, str]] = {
+    "ukraine_area_km2": ("Ukrainian-held area of Kursk", "km²"),
+    "casualties_north_korea": ("North Korean casualties (cumulative)", "personnel"),
+    "reward_finance_musd": ("Russian finance to Pyongyang (cumulative)", "USD million"),
+    "escalation_index": ("Escalation index", "index (0-100)"),
+}
+
+
+def plot_outcome_distribution(values: np.ndarray, name: str, unit: str, meaning: str,
+                              label: str) -> Figure:
+    """Histogram (with a KDE where the values vary) and ECDF of one outcome, with the
+    median and the 5-95% interval marked. NaN (event never happened) is counted aside."""
+    v = values[~np.isnan(values)]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    never = 1.0 - len(v) / len(values) if len(values) else 0.0
+    fig.suptitle(f"{meaning} ({label}, {len(values)} runs"
+                 + (f"; never in {never:.0%}" if never > 0 else "") + ")", fontsize=10)
+    if len(v) == 0:
+        for ax in (ax1, ax2):
+            ax.text(0.5, 0.5, "no run reached this event", ha="center", transform=ax.transAxes)
+        return fig
+    q05, med, q95 = np.quantile(v, [0.05, 0.5, 0.95])
+    bins = min(40, max(5, len(np.unique(v))))
+    ax1.hist(v, bins=bins, density=True, color=PALETTE["nato"], alpha=0.7, edgecolor="white")
+    if np.ptp(v) > 0 and len(v) > 5:
+        from scipy.stats import gaussian_kde
+
+        xs = np.linspace(v.min(), v.max(), 200)
+        with contextlib.suppress(np.linalg.LinAlgError):  # degenerate spread
+            ax1.plot(xs, gaussian_kde(v)(xs), color=PALETTE["neutral"], lw=1)
+    ax1.set(xlabel=f"{name} ({unit})", ylabel="density", title="histogram")
+    xs = np.sort(v)
+    ax2.step(xs, np.arange(1, len(xs) + 1) / len(values), where="post",
+             color=PALETTE["neutral"])
+    ax2.set(xlabel=f"{name} ({unit})", ylabel="share of runs ≤ x", title="ECDF", ylim=(0, 1.02))
+    for ax in (ax1, ax2):
+        ax.axvspan(q05, q95, color=PALETTE["china"], alpha=0.15, label="5-95%")
+        ax.axvline(med, color=PALETTE["russia"], lw=1.5, label=f"median {med:.3g}")
+    ax2.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def plot_fan_charts(bands: Mapping[str, Any], label: str, n_runs: int) -> Figure:
+    """Median and 50%/90% bands across runs of the main series (``bands``: series name →
+    table with columns q05, q25, q50, q75, q95 indexed by week)."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), constrained_layout=True)
+    fig.suptitle(f"Main series across {n_runs} runs ({label}): median, 50% and 90% bands")
+    for ax, (series, (title, unit)) in zip(axes.flat, FAN_SERIES.items(), strict=True):
+        b = bands[series]
+        w = b.index.to_numpy()
+        ax.fill_between(w, b["q05"], b["q95"], color=PALETTE["nato"], alpha=0.25, label="90%")
+        ax.fill_between(w, b["q25"], b["q75"], color=PALETTE["nato"], alpha=0.5, label="50%")
+        ax.plot(w, b["q50"], color=PALETTE["neutral"], label="median")
+        ax.set(title=title, xlabel="week", ylabel=unit)
+        ax.set_ylim(bottom=0)
+    axes[0, 0].legend(fontsize=8)
+    return fig
+
+
+def plot_rung_probabilities(rungs: Any, retaken: Any, label: str, n_runs: int) -> Figure:
+    """Stacked area of P(South Korea on rung k at week t), and P(Kursk retaken by t)."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4), constrained_layout=True)
+    fig.suptitle(f"Escalation over time across {n_runs} runs ({label})")
+    w = rungs.index.to_numpy()
+    ax1.stackplot(w, rungs.to_numpy().T, labels=[c.replace("_", " ") for c in rungs.columns],
+                  colors=RUNG_COLOURS[: rungs.shape[1]])
+    ax1.set(title="South Korea's rung: share of runs", xlabel="week", ylabel="probability",
+            ylim=(0, 1), xlim=(w.min(), w.max()))
+    ax1.legend(fontsize=8, loc="upper left")
+    ax2.step(retaken.index, retaken.to_numpy(), where="post", color=PALETTE["russia"])
+    ax2.set(title="Kursk fully retaken by week t", xlabel="week", ylabel="probability",
+            ylim=(0, 1.02))
+    return fig
+
+
+def plot_param_scatter(runs: Any, params: list[str], outcome: str, unit: str,
+                       label: str) -> Figure:
+    """Each swept parameter against an outcome, coloured by South Korea's highest rung."""
+    n = len(params)
+    cols = min(3, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False,
+                             constrained_layout=True)
+    fig.suptitle(f"{outcome} against the swept parameters ({label}); colour = South Korea's "
+                 "highest rung")
+    colours = np.array(RUNG_COLOURS)[runs["rok_max_rung"].astype(int).to_numpy()]
+    y = runs[outcome].to_numpy(dtype=float)
+    for ax, p in zip(axes.flat, params, strict=False):
+        x = runs[p]
+        if not np.issubdtype(x.dtype, np.number):
+            cats = sorted(x.unique())
+            x = x.map({c: i for i, c in enumerate(cats)}) + np.random.default_rng(0).uniform(
+                -0.15, 0.15, len(x))
+            ax.set_xticks(range(len(cats)), cats)
+        ax.scatter(x, y, c=colours, s=8, alpha=0.7, edgecolors="none")
+        ax.set(xlabel=p, ylabel=f"{outcome} ({unit})")
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=r.replace("_", " "))
+               for c, r in zip(RUNG_COLOURS, ROK_RUNGS, strict=True)]
+    fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=8)
+    return fig
+
+
+def plot_compare(named: Mapping[str, Any], outcomes: list[str], units: Mapping[str, str]) -> Figure:
+    """Violins of each outcome, one per result set, side by side."""
+    n = len(outcomes)
+    cols = min(3, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows), squeeze=False,
+                             constrained_layout=True)
+    fig.suptitle("Outcome distributions by scenario (violin; bar = median, whiskers = 5-95%)")
+    names = list(named)
+    for ax, o in zip(axes.flat, outcomes, strict=False):
+        data = [named[k][o].to_numpy(dtype=float) for k in names]
+        data = [d[~np.isnan(d)] for d in data]
+        pos = [i for i, d in enumerate(data) if len(d) > 1 and np.ptp(d) > 0]
+        if pos:
+            ax.violinplot([data[i] for i in pos], positions=pos, showextrema=False)
+        for i, d in enumerate(data):
+            if len(d):
+                q05, med, q95 = np.quantile(d, [0.05, 0.5, 0.95])
+                ax.vlines(i, q05, q95, color=PALETTE["neutral"], lw=1)
+                ax.hlines(med, i - 0.2, i + 0.2, color=PALETTE["russia"], lw=2)
+        ax.set_xticks(range(len(names)), names, rotation=20, fontsize=8)
+        ax.set(title=o, ylabel=units.get(o, ""))
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    return fig
+
+
+def plot_sensitivity(table: Any, method: str, outcome: str, label: str) -> Figure:
+    """Bar chart of Sobol S1/ST (with confidence) or of the model-free delta ranking."""
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.8), constrained_layout=True)
+    y = np.arange(len(table))
+    if method == "sobol":
+        ax.barh(y - 0.2, table["S1"], 0.4, xerr=table["S1_conf"], color=PALETTE["nato"],
+                label="first order S1")
+        ax.barh(y + 0.2, table["ST"], 0.4, xerr=table["ST_conf"], color=PALETTE["russia"],
+                label="total ST")
+        ax.set(xlabel="Sobol index (share of variance)")
+        title = f"Sobol indices of {outcome} ({label})"
+    else:
+        ax.barh(y, table["importance"], 0.6, xerr=table["importance_sd"],
+                color=PALETTE["nato"], label="permutation importance")
+        r2 = float(table["surrogate_oob_r2"].iloc[0])
+        ax.set(xlabel="drop in a random-forest surrogate's R² when shuffled (model-free "
+               f"ranking, not a variance share; surrogate out-of-bag R² = {r2:.2f})")
+        title = f"Model-free importance for {outcome} ({label})"
+    ax.set_yticks(y, table.index, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig

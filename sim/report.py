@@ -58,9 +58,11 @@ def build_report(rs: ResultSet, analysis: Analysis | None, figures: list[Path]) 
     if analysis is not None:
         parts.append("<h2>Which parameters drive escalation</h2>")
         for outcome, (method, table) in analysis.sensitivity.items():
-            label = ("Sobol indices (SALib; S1 first order, ST total, ± 95% conf.)"
-                     if method == "sobol" else "model-free ranking (permutation importance of a random-forest "
-                     "surrogate, scikit-learn; not a variance share)")
+            label = (
+                "Sobol indices (SALib; S1 first order, ST total, ± 95% confidence)"
+                if method == "sobol" else "model-free ranking (permutation importance of a "
+                "random-forest surrogate, scikit-learn; not a variance share)"
+            )
             parts += [f"<h3>{html.escape(outcome)}: {label}</h3>", _table(table)]
         parts.append("<h2>Scenario discovery (PRIM, EMA Workbench)</h2>")
         text = analysis.box.rule() if analysis.box else analysis.discovery_note

@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.escalation import ROK_RUNGS
@@ -188,7 +189,7 @@ def plot_param_scatter(runs: Any, params: list[str], outcome: str, unit: str,
     y = runs[outcome].to_numpy(dtype=float)
     for ax, p in zip(axes.flat, params, strict=False):
         x = runs[p]
-        if not np.issubdtype(x.dtype, np.number):
+        if not pd.api.types.is_numeric_dtype(x):
             cats = sorted(x.unique())
             x = x.map({c: i for i, c in enumerate(cats)}) + np.random.default_rng(0).uniform(
                 -0.15, 0.15, len(x))

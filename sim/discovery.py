@@ -42,7 +42,7 @@ class Box:
     """A PRIM box and its statistics."""
 
     event: str
-    restrictions: list[tuple[str, str]]  # (parameter, "≥ 0.6" / "≤ 0.5" / "in {a, b}")
+    restrictions: list[tuple[str, str]]  # (parameter, ">= 0.6" / "<= 0.5" / "in {a, b}")
     density: float
     coverage: float
     mass: float
@@ -73,8 +73,10 @@ def event_mask(runs: pd.DataFrame, event: str) -> tuple[np.ndarray, str]:
     return _OPS[op](data, value).to_numpy(dtype=bool), label
 
 
-def prim_box(x: pd.DataFrame, y: np.ndarray, event: str, min_density: float = 0.75) -> Box:
-    """Run PRIM on parameters ``x`` (categoricals as pandas categories) against ``y``."""
+def prim_box(x: pd.DataFrame, y: np.ndarray, event: str, min_density: float = 0.75,
+             tolerance: float = 0.02) -> Box:
+    """Run PRIM on parameters ``x`` (categoricals as pandas categories) against ``y``,
+    then prune restrictions that cost less than ``tolerance`` density."""
     base = float(y.mean()) if len(y) else 0.0
     if len(y) < 20 or base in (0.0, 1.0):
         raise UserError(
@@ -90,21 +92,67 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, event: str, min_density: float = 0.
     ok = traj[traj["density"] >= min_density]
     i = int(ok["coverage"].idxmax()) if len(ok) else int(traj["density"].idxmax())
     lims, full = box.box_lims[i], box.box_lims[0]
-    restrictions = []
+    limits: dict[str, Any] = {}
     for col in x.columns:
         if isinstance(x[col].dtype, pd.CategoricalDtype):
-            kept, allv = lims[col].iloc[0], full[col].iloc[0]
-            if set(kept) != set(allv):
-                restrictions.append((col, "in {" + ", ".join(sorted(map(str, kept))) + "}"))
+            kept = set(lims[col].iloc[0])
+            if kept != set(full[col].iloc[0]):
+                limits[col] = kept
             continue
         lo, hi = float(lims[col].iloc[0]), float(lims[col].iloc[1])
-        if lo > float(full[col].iloc[0]):
-            restrictions.append((col, f">= {lo:.3g}"))
-        if hi < float(full[col].iloc[1]):
-            restrictions.append((col, f"<= {hi:.3g}"))
-    row = traj.loc[i]
-    return Box(event, restrictions, float(row["density"]), float(row["coverage"]),
-               float(row["mass"]), base, len(y))
+        lo = lo if lo > float(full[col].iloc[0]) else -np.inf
+        hi = hi if hi < float(full[col].iloc[1]) else np.inf
+        if np.isfinite(lo) or np.isfinite(hi):
+            limits[col] = (lo, hi)
+    limits = _prune(x, y, limits, tolerance)
+    inside = _inside(x, limits)
+    density = float(y[inside].mean()) if inside.any() else 0.0
+    return Box(event, _describe(limits), density, float(y[inside].sum() / y.sum()),
+               float(inside.mean()), base, len(y))
+
+
+def _inside(x: pd.DataFrame, limits: dict[str, Any]) -> np.ndarray:
+    mask = np.ones(len(x), dtype=bool)
+    for col, lim in limits.items():
+        if isinstance(lim, set):
+            mask &= x[col].astype(str).isin(lim).to_numpy()
+        else:
+            v = x[col].to_numpy(dtype=float)
+            mask &= (v >= lim[0]) & (v <= lim[1])
+    return mask
+
+
+def _prune(x: pd.DataFrame, y: np.ndarray, limits: dict[str, Any],
+           tolerance: float) -> dict[str, Any]:
+    """Drop restrictions that barely matter: greedily remove the one whose removal costs
+    the least density, while that cost stays under ``tolerance``. Fewer restrictions make
+    a rule a reader can act on; PRIM's peeling tends to add marginal ones."""
+    limits = dict(limits)
+    while len(limits) > 1:
+        current = y[_inside(x, limits)].mean()
+        costs = {c: current - y[_inside(x, {k: v for k, v in limits.items() if k != c})].mean()
+                 for c in limits}
+        col = min(costs, key=lambda c: costs[c])
+        if costs[col] > tolerance:
+            break
+        del limits[col]
+    return limits
+
+
+def _describe(limits: dict[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for col, lim in limits.items():
+        if isinstance(lim, set):
+            out.append((col, "in {" + ", ".join(sorted(map(str, lim))) + "}"))
+            continue
+        lo, hi = lim
+        if np.isfinite(lo) and np.isfinite(hi):
+            out.append((col, f"in [{lo:.3g}, {hi:.3g}]"))
+        elif np.isfinite(lo):
+            out.append((col, f">= {lo:.3g}"))
+        else:
+            out.append((col, f"<= {hi:.3g}"))
+    return out
 
 
 def params_frame(runs: pd.DataFrame, params: list[dict[str, Any]]) -> pd.DataFrame:

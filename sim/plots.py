@@ -246,9 +246,9 @@ def plot_sensitivity(table: Any, method: str, outcome: str, label: str) -> Figur
         ax.barh(y, table["importance"], 0.6, xerr=table["importance_sd"],
                 color=PALETTE["nato"], label="permutation importance")
         r2 = float(table["surrogate_oob_r2"].iloc[0])
-        ax.set(xlabel="drop in a random-forest surrogate's R² when shuffled (model-free "
-               f"ranking, not a variance share; surrogate out-of-bag R² = {r2:.2f})")
-        title = f"Model-free importance for {outcome} ({label})"
+        ax.set(xlabel="drop in the surrogate's R² when the parameter is shuffled")
+        title = (f"Model-free importance for {outcome} ({label})\nrandom-forest permutation "
+                 f"importance, surrogate out-of-bag R² = {r2:.2f}; not a variance share")
     ax.set_yticks(y, table.index, fontsize=8)
     ax.invert_yaxis()
     ax.set_title(title)

@@ -50,6 +50,21 @@ SERIES: dict[str, str] = {
 }
 
 
+class ScalarCollector(mesa.DataCollector):
+    """Mesa's DataCollector for model reporters that are attribute names of scalars.
+
+    Mesa deep-copies every reported value in case it is mutable; ours are numbers, and
+    that copying was a third of a run's time. Same API (``model_vars``,
+    ``get_model_vars_dataframe``), same values.
+    """
+
+    def collect(self, model: mesa.Model) -> None:
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        for var, attr in self.model_reporters.items():
+            self.model_vars[var].append(float(getattr(model, attr)))
+
+
 def initial_depths(sectors: int, columns: int, rows: int) -> np.ndarray:
     """Spread ``sectors`` Ukrainian-held sectors over the columns, deepest in the middle.
 
@@ -149,7 +164,7 @@ class EscalationModel(mesa.Model):
         if nk.arrival_week == 0:
             self._arrive()
 
-        self.datacollector = mesa.DataCollector(model_reporters=dict(SERIES))
+        self.datacollector = ScalarCollector(model_reporters=dict(SERIES))
         self.datacollector.collect(self)
 
     # ----------------------------------------------------------------- units
@@ -184,8 +199,9 @@ class EscalationModel(mesa.Model):
         d = self.depth[self.units.column[:n]]
         target = np.where(self.units.side[:n] == Side.UKRAINE,
                           np.maximum(d - 1, 0), np.minimum(d, self.rows - 1))
+        col = self.units.column
         for r in np.flatnonzero(target != self._placed_row[:n]):
-            self._unit_agents[r].cell = self._cell_for(int(r))
+            self._unit_agents[r].cell = self.grid[(int(col[r]), int(target[r]))]
             self._placed_row[r] = target[r]
 
     def deploy_north_koreans(self, personnel: float) -> None:
@@ -203,6 +219,7 @@ class EscalationModel(mesa.Model):
         chosen = self.rng.choice(idx, size=k, replace=False)
         out = float(self.units.strength[chosen].sum())
         self.units.active[chosen] = False
+        self.units.changed()
         return out
 
     def replenish(self, side: Side, personnel: float) -> None:
@@ -216,6 +233,7 @@ class EscalationModel(mesa.Model):
         if total <= 0:
             return
         t.strength[: t.n] += gap * min(1.0, personnel / total)
+        t.changed()
 
     def _arrive(self) -> None:
         self.nk.deployed = True
@@ -256,6 +274,7 @@ class EscalationModel(mesa.Model):
         side = t.side[:n]
         before = t.strength[:n].copy()
         t.strength[:n] = np.maximum(before - res.casualties, 0.0)
+        t.changed()
         self.week_casualties = np.bincount(side, weights=res.casualties, minlength=3)
         self.casualties += self.week_casualties
         nk_cas = int(self.week_casualties[Side.NORTH_KOREA])
@@ -273,6 +292,7 @@ class EscalationModel(mesa.Model):
         t.experience[:n][in_contact] += p.learning_rate * (1.0 - t.experience[:n][in_contact])
         # Units below a tenth of full strength are combat-ineffective.
         t.active[:n] &= t.strength[:n] >= 0.1 * self.config.front.unit_size
+        t.changed()
 
         old_area = self.area_km2
         self.depth = np.clip(self.depth + res.depth_change, 0, self.rows)

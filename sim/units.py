@@ -39,6 +39,11 @@ class UnitTable:
         self.experience = np.zeros(capacity)  # 0-1 combat experience
         self.morale = np.ones(capacity)  # 0.2-1
         self.active = np.zeros(capacity, dtype=bool)
+        self._by_side: np.ndarray | None = None  # personnel per side, cached
+
+    def changed(self) -> None:
+        """Call after changing strength or active: drops the cached per-side totals."""
+        self._by_side = None
 
     def add(
         self, side: Side, personnel: float, unit_size: int, quality: float,
@@ -64,6 +69,7 @@ class UnitTable:
         self.morale[rows] = 1.0
         self.active[rows] = True
         self.n += k
+        self.changed()
         return rows
 
     def _grow(self, need: int) -> None:
@@ -82,8 +88,12 @@ class UnitTable:
         return self.active[:n] & (self.side[:n] == side)
 
     def personnel(self, side: Side) -> float:
-        """Personnel of one side in active units."""
-        return float(self.strength[: self.n][self.mask(side)].sum())
+        """Personnel of one side in active units (one pass over the table per change:
+        the actors and reporters ask for it a dozen times a week)."""
+        if self._by_side is None:
+            strength = self.strength[: self.n]
+            self._by_side = np.array([strength[self.mask(s)].sum() for s in Side])
+        return float(self._by_side[side])
 
 
 class Unit(CellAgent):

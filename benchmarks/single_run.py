@@ -1,0 +1,87 @@
+"""Benchmark one run in process: speed, where the time goes, and how cost grows.
+
+    python benchmarks/single_run.py [--runs 50]
+
+Prints: steps/s and runs/s of the baseline; the top functions of a cProfile; the cost of
+a run as the number of unit agents doubles (50 -> 400) and as the horizon doubles. The
+scaling runs use a stalemate (``combat.breakthrough_ratio = 10``) so that fighting goes on
+for the whole horizon; otherwise a run that retakes Kursk early gets cheaper per week.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import platform
+import pstats
+import time
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+from sim.model import EscalationModel
+from sim.scenario import Scenario, load_scenario
+from sim.units import Unit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def time_runs(sc: Scenario, runs: int) -> tuple[float, int]:
+    """Seconds per run (median of ``runs``) and units in the model."""
+    EscalationModel(sc, rng=0).run()  # warm caches and imports
+    times = []
+    units = 0
+    for seed in range(runs):
+        t0 = time.perf_counter()
+        m = EscalationModel(sc, rng=seed)
+        m.run()
+        m.outcomes()
+        times.append(time.perf_counter() - t0)
+        units = len(m.agents_by_type[Unit])
+    return float(np.median(times)), units
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--runs", type=int, default=50, help="runs per measurement")
+    args = ap.parse_args()
+    base = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    print(f"python {platform.python_version()}, mesa {mesa.__version__}, numpy "
+          f"{np.__version__}, {platform.processor() or platform.machine()}")
+
+    sec, units = time_runs(base, args.runs)
+    print(f"\nbaseline ({base.weeks} weeks, {units} unit agents): {sec * 1000:.1f} ms/run "
+          f"(median of {args.runs}), {1 / sec:.1f} runs/s, {base.weeks / sec:,.0f} steps/s")
+
+    prof = cProfile.Profile()
+    prof.enable()
+    for seed in range(20):
+        EscalationModel(base, rng=seed).run().outcomes()
+    prof.disable()
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(12)
+    print("\nwhere the time goes (cProfile, 20 baseline runs, by own time):")
+    print("\n".join(buf.getvalue().splitlines()[4:]))
+
+    stalemate = base.with_overrides({"combat.breakthrough_ratio": 10.0})
+    personnel = (base.ukraine.troops_kursk + base.russia.troops_kursk
+                 + base.north_korea.troops_to_kursk)
+    print("cost as the number of units doubles (52 weeks, stalemate):")
+    print(f"{'units':>8} {'ms/run':>8} {'us/unit/week':>13}")
+    for target in (50, 100, 200, 400):
+        sc = stalemate.with_overrides({"front.unit_size": round(personnel / target)})
+        sec, units = time_runs(sc, max(10, args.runs // 3))
+        print(f"{units:>8} {sec * 1000:>8.1f} {sec / units / sc.weeks * 1e6:>13.2f}")
+
+    print("\ncost as the horizon doubles (default units, stalemate):")
+    print(f"{'weeks':>8} {'ms/run':>8} {'us/week':>9}")
+    for weeks in (13, 26, 52, 104, 208):
+        sc = stalemate.with_overrides({"weeks": weeks})
+        sec, _ = time_runs(sc, max(10, args.runs // 3))
+        print(f"{weeks:>8} {sec * 1000:>8.1f} {sec / weeks * 1e6:>9.0f}")
+
+
+if __name__ == "__main__":
+    main()

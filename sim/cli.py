@@ -31,7 +31,7 @@ from sim.scenario import (
 )
 
 #: Modules that add subcommands, in help order.
-COMMAND_MODULES: tuple[str, ...] = ("sim.cli", "sim.cli_sweep", "sim.cli_analysis")
+COMMAND_MODULES: tuple[str, ...] = ("sim.cli", "sim.cli_sweep", "sim.cli_analysis", "sim.cli_serve")
 
 # Wide when piped (rich would wrap tables at 80 columns); the terminal's width when a TTY.
 console = Console(width=None if sys.stdout.isatty() else 160)

@@ -7,20 +7,12 @@ from pathlib import Path
 
 from rich.table import Table
 
-from sim.analysis import (
-    KEY_OUTCOMES,
-    analyze_results,
-    compare_results,
-    plot_results,
-    write_analysis,
-    write_compare,
-)
 from sim.cli import console, format_value
 from sim.discovery import EVENTS
 from sim.errors import UserError
-from sim.report import write_report
-from sim.results import load_results
-from sim.summary import describe_outcomes
+
+# The analysis stack (pandas, matplotlib, scikit-learn, SALib, EMA Workbench) is imported
+# inside the commands: `wargame --help` and the other commands should not pay for it.
 
 
 def _frame_table(frame, title: str) -> Table:
@@ -40,6 +32,10 @@ def _failed_note(rs) -> None:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
+    from sim.analysis import KEY_OUTCOMES, plot_results
+    from sim.results import load_results
+    from sim.summary import describe_outcomes
+
     rs = load_results(args.dir)
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     bad = [f for f in formats if f not in ("png", "svg", "pdf")]
@@ -54,6 +50,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    from sim.analysis import KEY_OUTCOMES, analyze_results, write_analysis
+    from sim.results import load_results
+
     rs = load_results(args.dir)
     outcomes = args.outcome or KEY_OUTCOMES
     if not 0 < args.density <= 1:
@@ -75,6 +74,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.dirs) < 2:
         raise UserError("compare: give at least two result folders")
+    from sim.analysis import KEY_OUTCOMES, compare_results, write_compare
+    from sim.results import load_results
+
     sets = [load_results(d) for d in args.dirs]
     outcomes = args.outcome or KEY_OUTCOMES
     table, rungs = compare_results(sets, outcomes)
@@ -92,6 +94,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from sim.report import write_report
+    from sim.results import load_results
+
     rs = load_results(args.dir)
     path = write_report(rs, args.event, args.density)
     console.print(f"wrote {path}")

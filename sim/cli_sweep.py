@@ -10,12 +10,15 @@ from pathlib import Path
 from sim.cli import console, err_console, resolve_scenario_path
 from sim.designs import METHODS, specs_for
 from sim.errors import UserError
-from sim.executors import EXECUTORS, default_workers
+from sim.executors import EXECUTORS, default_workers, start_forkserver
 from sim.scenario import load_scenario, parse_assignments
-from sim.sweep import SweepInterrupted, SweepSpec, default_out, run_sweep
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    if args.executor == "process" and args.workers > 1:
+        start_forkserver()  # its imports overlap ours
+    from sim.sweep import SweepInterrupted, SweepSpec, default_out, run_sweep  # imports Mesa
+
     path = resolve_scenario_path(args.scenario)
     overrides = parse_assignments(args.overrides)
     scenario = load_scenario(path, overrides)

@@ -15,8 +15,6 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
-from SALib.sample import latin
-from SALib.sample import sobol as sobol_sample
 
 from sim.errors import UserError
 from sim.scenario import Scenario, SweepRange, parameter_info, parameter_names
@@ -160,11 +158,15 @@ def build_design(
     if method == "mc":
         unit = np.random.default_rng(seed).random((samples, d))
     elif method == "lhs":
+        from SALib.sample import latin  # imported here: scipy.stats is slow to import
+
         unit = latin.sample(problem, samples, seed=seed)
     elif method == "sobol":
         if samples & (samples - 1):
             raise UserError(f"--samples: Sobol needs a power of two, got {samples}",
                             hint=f"try {1 << max(samples - 1, 1).bit_length()}")
+        from SALib.sample import sobol as sobol_sample
+
         unit = sobol_sample.sample(problem, samples, calc_second_order=calc_second_order,
                                    seed=seed)
     else:

@@ -17,12 +17,14 @@ import operator
 import re
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from sim.errors import UserError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
         "==": operator.eq, "!=": operator.ne}
@@ -58,6 +60,8 @@ class Box:
 
 def event_mask(runs: pd.DataFrame, event: str) -> tuple[np.ndarray, str]:
     """Evaluate an event (a name from EVENTS or ``outcome OP value``) on the runs."""
+    import pandas as pd
+
     expr, label = EVENTS.get(event, (event, event))
     m = _EVENT.match(expr)
     if not m or m[1] not in runs.columns:
@@ -77,6 +81,8 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, event: str, min_density: float = 0.
              tolerance: float = 0.02) -> Box:
     """Run PRIM on parameters ``x`` (categoricals as pandas categories) against ``y``,
     then prune restrictions that cost less than ``tolerance`` density."""
+    import pandas as pd
+
     base = float(y.mean()) if len(y) else 0.0
     if len(y) < 20 or base in (0.0, 1.0):
         raise UserError(
@@ -157,6 +163,8 @@ def _describe(limits: dict[str, Any]) -> list[tuple[str, str]]:
 
 def params_frame(runs: pd.DataFrame, params: list[dict[str, Any]]) -> pd.DataFrame:
     """The swept parameters of each run, categories as pandas categoricals for PRIM."""
+    import pandas as pd
+
     out = pd.DataFrame(index=runs.index)
     for p in params:
         col = runs[p["name"]]

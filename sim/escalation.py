@@ -26,6 +26,15 @@ ROK_RUNGS: tuple[str, ...] = (
 )
 """South Korea's rungs, index = rung number."""
 
+ROK_RUNG_EVENTS: tuple[str, ...] = (
+    "",
+    "South Korea issues statements and sanctions",
+    "South Korea approves non-lethal aid to Ukraine",
+    "South Korea approves defensive weapons for Ukraine",
+    "South Korea approves offensive weapons for Ukraine",
+)
+"""What the event log says when South Korea first reaches each rung."""
+
 NATO_RUNGS: tuple[str, ...] = ("none", "condemnation", "increased_support")
 """The West's rungs, index = rung number."""
 

@@ -40,15 +40,27 @@ class SerialExecutor:
         """Nothing to release."""
 
 
+def start_forkserver() -> multiprocessing.context.BaseContext:
+    """Start the forkserver that local workers are forked from, importing the model there.
+
+    Idempotent. Called early by ``wargame sweep`` so that the server's imports (Mesa,
+    pandas, scipy: ~2 s) run on another core while this process imports the same.
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.sweep"])
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+    return ctx
+
+
 class ProcessExecutor:
     """A local process pool. Workers come from a forkserver that has already imported the
     model (fast start, and safe with the threads a progress bar or Dask may hold)."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.sweep"])
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=start_forkserver())
 
     def imap_unordered(self, fn: Callable[..., Any], jobs: Iterable[tuple]) -> Iterator[Any]:
         window = 2 * self.workers

@@ -17,7 +17,7 @@ from mesa.discrete_space import OrthogonalMooreGrid
 
 from sim.actors import China, Nato, NorthKorea, Russia, SouthKorea, Ukraine
 from sim.combat import CombatParams, fight_week
-from sim.escalation import ROK_RUNGS, escalation_index
+from sim.escalation import ROK_RUNG_EVENTS, escalation_index
 from sim.scenario import Scenario
 from sim.units import Side, Unit, UnitTable
 
@@ -332,7 +332,7 @@ class EscalationModel(mesa.Model):
         w = self.week
         if self.rok.rung > self._seen_rok_rung:
             for r in range(self._seen_rok_rung + 1, self.rok.rung + 1):
-                self.events.append((w, f"South Korea reaches rung {r}: {ROK_RUNGS[r]}"))
+                self.events.append((w, ROK_RUNG_EVENTS[r]))
             self._seen_rok_rung = self.rok.rung
         if self.nato.rung > self._seen_nato_rung:
             self.events.append((w, "NATO/US raise support to Ukraine" if self.nato.rung == 2

@@ -1,0 +1,214 @@
+"""What the browser view draws for a model state: plain functions, no Solara.
+
+The adapter turns an :class:`~sim.model.EscalationModel` into things to draw (who holds
+each sector, unit markers, the weekly series, South Korea's ladder, the event log, a status
+line) and draws them on matplotlib figures. :mod:`sim.app` wraps these in Mesa's SolaraViz;
+the tests call them directly, without a browser. Figures are built with
+``matplotlib.figure.Figure`` (not pyplot) because Solara renders from several threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from sim.escalation import ROK_RUNGS
+from sim.plots import PALETTE
+from sim.units import Side, Unit
+
+if TYPE_CHECKING:
+    from sim.model import EscalationModel
+
+#: Colour and marker per side: North Korean units differ from Russian ones in both.
+SIDE_STYLE: dict[Side, tuple[str, str, str]] = {
+    Side.UKRAINE: ("Ukrainian unit", PALETTE["ukraine"], "o"),
+    Side.RUSSIA: ("Russian unit", PALETTE["russia"], "s"),
+    Side.NORTH_KOREA: ("North Korean unit", PALETTE["north_korea"], "^"),
+}
+#: Sector fill by holder (light tints of the side colours, so markers stay visible).
+HOLDER_FILL: dict[Side, str] = {Side.UKRAINE: "#cfe3f1", Side.RUSSIA: "#f6d9c6"}
+#: Marker area (points²) of a unit at full strength.
+FULL_MARKER = 160.0
+
+
+@dataclass(frozen=True)
+class UnitMarker:
+    """One active unit as drawn: position (km), side and size."""
+
+    x_km: float
+    y_km: float
+    side: Side
+    strength: float
+    size: float
+
+
+def sector_km(model: EscalationModel) -> float:
+    """Side of a square sector in km (sectors are ``front.sector_km2`` each)."""
+    return math.sqrt(model.config.front.sector_km2)
+
+
+def sector_holders(model: EscalationModel) -> np.ndarray:
+    """Who holds each sector, shape (columns, rows), values :class:`Side`.
+
+    Ukraine holds the first ``depth[c]`` rows of column ``c`` counted from the border
+    (row 0); the rest is Russian-held.
+    """
+    rows = np.arange(model.rows)
+    held = rows[None, :] < model.depth[:, None]
+    return np.where(held, int(Side.UKRAINE), int(Side.RUSSIA)).astype(np.int8)
+
+
+def unit_markers(model: EscalationModel) -> list[UnitMarker]:
+    """Active units from Mesa's agent set, each at its cell, spread within the cell so that
+    units sharing a sector do not hide each other; size proportional to strength."""
+    km = sector_km(model)
+    full = model.config.front.unit_size
+    by_cell: dict[tuple[int, int], list[Unit]] = {}
+    for unit in model.agents_by_type.get(Unit, []):
+        if unit.active and unit.strength > 0:
+            by_cell.setdefault(tuple(unit.cell.coordinate), []).append(unit)
+    markers = []
+    for (col, row), units in sorted(by_cell.items()):
+        k = math.ceil(math.sqrt(len(units)))
+        for i, unit in enumerate(sorted(units, key=lambda u: (u.side, u.row))):
+            fx, fy = (i % k + 0.5) / k, (i // k + 0.5) / k
+            markers.append(UnitMarker(
+                x_km=(col + fx) * km, y_km=(row + fy) * km, side=unit.side,
+                strength=unit.strength, size=FULL_MARKER * min(1.0, unit.strength / full),
+            ))
+    return markers
+
+
+def current_date(model: EscalationModel) -> dt.date:
+    """Calendar date of the model's current week."""
+    return model.start_date + dt.timedelta(weeks=model.week)
+
+
+def event_log(model: EscalationModel) -> list[str]:
+    """The run's events, oldest first: 'week 12 (20 Jan 2025): South Korea approves ...'."""
+    return [
+        f"week {week} ({(model.start_date + dt.timedelta(weeks=week)):%d %b %Y}): {text}"
+        for week, text in model.events
+    ]
+
+
+def status_line(model: EscalationModel) -> str:
+    """Where the run stands, in one line (the page's step counter)."""
+    return (
+        f"Week {model.week} of {model.horizon} ({current_date(model):%d %b %Y}) · "
+        f"Ukrainian-held {model.area_km2:,.0f} km² · "
+        f"South Korea: {ROK_RUNGS[model.rok.rung].replace('_', ' ')} · "
+        f"escalation index {model.escalation_index:.0f}"
+    )
+
+
+# ----------------------------------------------------------------- figures
+def map_figure(model: EscalationModel) -> Figure:
+    """The Kursk map: sectors coloured by holder, units sized by strength, by side."""
+    km = sector_km(model)
+    holders = sector_holders(model)
+    cols, rows = holders.shape
+    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    palette = np.array([to_rgb(HOLDER_FILL[Side(s)]) for s in sorted(HOLDER_FILL)])
+    fill = palette[holders.T]  # (rows, columns, rgb)
+    ax.imshow(fill, origin="lower", extent=(0, cols * km, 0, rows * km), aspect="auto")
+    ax.set_xticks(np.arange(cols + 1) * km, minor=True)
+    ax.set_yticks(np.arange(rows + 1) * km, minor=True)
+    ax.grid(which="minor", color="white", linewidth=0.6)
+    ax.tick_params(which="minor", length=0)
+    markers = unit_markers(model)
+    for side, (label, colour, shape) in SIDE_STYLE.items():
+        ms = [m for m in markers if m.side == side]
+        if ms:
+            ax.scatter([m.x_km for m in ms], [m.y_km for m in ms], s=[m.size for m in ms],
+                       c=colour, marker=shape, edgecolors="black", linewidths=0.4,
+                       label=label, zorder=3)
+    handles = [Patch(facecolor=HOLDER_FILL[Side.UKRAINE], label="held by Ukraine"),
+               Patch(facecolor=HOLDER_FILL[Side.RUSSIA], label="held by Russia")]
+    handles += [Line2D([], [], marker=shape, color=colour, linestyle="", markeredgecolor="black",
+                       label=label) for label, colour, shape in SIDE_STYLE.values()]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8,
+              frameon=False)
+    ax.set(xlabel="km along the front", ylabel="km north of the border",
+           title=f"Kursk front, week {model.week}: {model.area_km2:,.0f} km² Ukrainian-held")
+    return fig
+
+
+def _series_axes(title: str, ylabel: str) -> tuple[Figure, object]:
+    fig = Figure(figsize=(5.2, 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set(title=title, xlabel="week", ylabel=ylabel)
+    return fig, ax
+
+
+def area_figure(model: EscalationModel) -> Figure:
+    """Ukrainian-held area of Kursk by week."""
+    s = model.series()
+    fig, ax = _series_axes("Ukrainian-held area of Kursk", "km²")
+    ax.plot(s["week"], s["ukraine_area_km2"], color=PALETTE["ukraine"])
+    ax.set_xlim(0, model.horizon)
+    ax.set_ylim(0, max(model.initial_area_km2, 1.0) * 1.05)
+    return fig
+
+
+def casualties_figure(model: EscalationModel) -> Figure:
+    """Cumulative casualties by side."""
+    s = model.series()
+    fig, ax = _series_axes("Casualties by side (cumulative)", "personnel")
+    for key, side in (("casualties_ukraine", Side.UKRAINE), ("casualties_russia", Side.RUSSIA),
+                      ("casualties_north_korea", Side.NORTH_KOREA)):
+        label, colour, _ = SIDE_STYLE[side]
+        ax.plot(s["week"], s[key], color=colour, label=label.removesuffix(" unit"))
+    ax.set_xlim(0, model.horizon)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def rewards_figure(model: EscalationModel) -> Figure:
+    """Russia's cumulative rewards to Pyongyang by kind, and the technology level."""
+    s = model.series()
+    fig, ax = _series_axes("Russian rewards to Pyongyang (cumulative)", "amount")
+    ax.plot(s["week"], s["reward_finance_musd"], color=PALETTE["russia"], label="finance (USD m)")
+    ax.plot(s["week"], s["reward_food_t"] / 1000, color=PALETTE["china"], label="food (kt)")
+    ax.plot(s["week"], s["reward_fuel_bbl"] / 1e5, color=PALETTE["neutral"],
+            label="fuel (100k bbl)")
+    tech = ax.twinx()
+    tech.plot(s["week"], s["tech_level"], color=PALETTE["north_korea"], ls="--",
+              label="technology level")
+    tech.set(ylabel="technology level (0-1)", ylim=(0, 1))
+    ax.set_xlim(0, model.horizon)
+    lines = ax.get_lines() + tech.get_lines()
+    ax.legend(lines, [ln.get_label() for ln in lines], fontsize=8)
+    return fig
+
+
+def escalation_figure(model: EscalationModel) -> Figure:
+    """The weekly escalation index (0-100, formula in :mod:`sim.escalation`)."""
+    s = model.series()
+    fig, ax = _series_axes("Escalation index", "index (0-100)")
+    ax.plot(s["week"], s["escalation_index"], color=PALETTE["neutral"])
+    ax.set(xlim=(0, model.horizon), ylim=(0, 100))
+    return fig
+
+
+def rung_figure(model: EscalationModel) -> Figure:
+    """South Korea's ladder rung by week, as a labelled step chart."""
+    s = model.series()
+    fig, ax = _series_axes("South Korea's escalation ladder", "")
+    ax.step(s["week"], s["rok_rung"], where="post", color=PALETTE["south_korea"])
+    ax.set_yticks(range(len(ROK_RUNGS)), [r.replace("_", " ") for r in ROK_RUNGS])
+    ax.set(xlim=(0, model.horizon), ylim=(-0.3, len(ROK_RUNGS) - 0.7))
+    return fig
+
+
+#: The charts of the page, in order (title, figure builder).
+CHARTS = (area_figure, casualties_figure, rewards_figure, escalation_figure, rung_figure)

@@ -122,9 +122,10 @@ def chunked(items: list, size: int) -> list[list]:
 
 
 def auto_chunk(n_runs: int, workers: int) -> int:
-    """Several runs per task (a run is tens of ms; a task's overhead is ~1 ms locally and
-    more on Dask), but enough tasks to keep every worker busy and the bar moving."""
-    return int(max(1, min(50, np.ceil(n_runs / (workers * 8)))))
+    """Several runs per task, since a run is tens of ms and a task costs ~1 ms locally (more
+    on Dask); but at least 32 tasks per worker and at most 20 runs (~0.5 s) per task, so
+    that no worker idles long at the end of the sweep and the bar keeps moving."""
+    return int(max(1, min(20, np.ceil(n_runs / (workers * 32)))))
 
 
 def versions() -> dict[str, str]:

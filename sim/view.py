@@ -67,8 +67,9 @@ def sector_holders(model: EscalationModel) -> np.ndarray:
 
 
 def unit_markers(model: EscalationModel) -> list[UnitMarker]:
-    """Active units from Mesa's agent set, each at its cell, spread within the cell so that
-    units sharing a sector do not hide each other; size proportional to strength."""
+    """Active units from Mesa's agent set, each at its cell, spread on a k x k lattice within
+    the cell so that units sharing a sector do not hide each other. Marker area is
+    proportional to strength, divided by k so that a crowded sector stays readable."""
     km = sector_km(model)
     full = model.config.front.unit_size
     by_cell: dict[tuple[int, int], list[Unit]] = {}
@@ -82,7 +83,8 @@ def unit_markers(model: EscalationModel) -> list[UnitMarker]:
             fx, fy = (i % k + 0.5) / k, (i // k + 0.5) / k
             markers.append(UnitMarker(
                 x_km=(col + fx) * km, y_km=(row + fy) * km, side=unit.side,
-                strength=unit.strength, size=FULL_MARKER * min(1.0, unit.strength / full),
+                strength=unit.strength,
+                size=FULL_MARKER * min(1.0, unit.strength / full) / k,
             ))
     return markers
 

@@ -59,10 +59,16 @@ def test_one_marker_per_active_unit_inside_its_sector(baseline: Scenario, weeks:
     cols, rows = baseline.front.columns, baseline.front.rows
     assert all(0 < m.x_km < cols * km and 0 < m.y_km < rows * km for m in markers)
     assert all(0 < m.size <= view.FULL_MARKER for m in markers)
-    # Size is proportional to strength.
+    # Within a sector, marker area is proportional to strength (full-strength units share
+    # the sector's space: area FULL_MARKER / k with k x k slots).
     full = baseline.front.unit_size
+    by_cell: dict[tuple[int, int], list[view.UnitMarker]] = {}
     for m in markers:
-        assert m.size == pytest.approx(view.FULL_MARKER * min(1.0, m.strength / full))
+        by_cell.setdefault((int(m.x_km // km), int(m.y_km // km)), []).append(m)
+    for group in by_cell.values():
+        k = math.ceil(math.sqrt(len(group)))
+        for m in group:
+            assert m.size == pytest.approx(view.FULL_MARKER * min(1.0, m.strength / full) / k)
 
 
 def test_north_korean_units_appear_on_arrival_and_look_unlike_russian_ones(

@@ -24,8 +24,8 @@ from sim.model import EscalationModel
 from sim.scenario import Scenario, get_dotted, load_scenario
 
 #: The sliders: keyword -> (dotted parameter, short label, min, max, step). Ranges are
-#: plausible spans (the bundled scenarios' [sweep] tables), within the schema's bounds;
-#: ``wargame describe`` gives each parameter's unit and source.
+#: spans worth exploring, always within the schema's bounds (tests/test_view.py checks) and
+#: widened to include the scenario's own value; ``wargame describe`` gives units and sources.
 VIEW_PARAMS: dict[str, tuple[str, str, float, float, float]] = {
     "troop_quality": ("north_korea.troop_quality", "NK troop quality", 0.2, 1.0, 0.05),
     "troops_to_kursk": ("north_korea.troops_to_kursk", "NK troops to Kursk", 0, 20000, 500),

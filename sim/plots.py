@@ -31,18 +31,18 @@ PALETTE = {
 }
 
 
-def plot_run(series: Mapping[str, np.ndarray], title: str) -> Figure:
-    """The main weekly series of one run on six panels."""
-    w = series["week"]
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
-    fig.suptitle(title)
-
-    ax = axes[0, 0]
-    ax.plot(w, series["ukraine_area_km2"], color=PALETTE["ukraine"])
+# ---------------------------------------------------------------- one run
+# Panels shared by the run figure below and the browser view (sim.view).
+def draw_area(ax: Any, series: Mapping[str, np.ndarray]) -> None:
+    """Ukrainian-held area of Kursk by week."""
+    ax.plot(series["week"], series["ukraine_area_km2"], color=PALETTE["ukraine"])
     ax.set(title="Ukrainian-held area of Kursk", xlabel="week", ylabel="km²")
     ax.set_ylim(bottom=0)
 
-    ax = axes[0, 1]
+
+def draw_casualties(ax: Any, series: Mapping[str, np.ndarray]) -> None:
+    """Cumulative casualties by side, and North Korean prisoners."""
+    w = series["week"]
     for key, side in (("casualties_ukraine", "ukraine"), ("casualties_russia", "russia"),
                       ("casualties_north_korea", "north_korea")):
         ax.plot(w, series[key], color=PALETTE[side], label=side.replace("_", " ").title())
@@ -51,13 +51,41 @@ def plot_run(series: Mapping[str, np.ndarray], title: str) -> Figure:
     ax.set(title="Cumulative casualties by side", xlabel="week", ylabel="personnel")
     ax.legend(fontsize=8)
 
-    ax = axes[0, 2]
+
+def draw_rewards(ax: Any, series: Mapping[str, np.ndarray]) -> None:
+    """Russia's cumulative rewards to Pyongyang by kind, scaled to share one axis."""
+    w = series["week"]
     ax.plot(w, series["reward_finance_musd"], color=PALETTE["russia"], label="finance (USD m)")
     ax.plot(w, series["reward_food_t"] / 1000, color=PALETTE["china"], label="food (kt)")
     ax.plot(w, series["reward_fuel_bbl"] / 1e5, color=PALETTE["neutral"],
             label="fuel (100k bbl)")
     ax.set(title="Cumulative Russian rewards to Pyongyang", xlabel="week", ylabel="amount")
     ax.legend(fontsize=8)
+
+
+def draw_rungs(ax: Any, series: Mapping[str, np.ndarray], fontsize: float | None = None,
+               **line: Any) -> None:
+    """South Korea's ladder rung by week as a step chart, the rungs named on the axis."""
+    ax.step(series["week"], series["rok_rung"], where="post", **line)
+    ax.set_yticks(range(len(ROK_RUNGS)), [r.replace("_", " ") for r in ROK_RUNGS],
+                  fontsize=fontsize)
+    ax.set_ylim(-0.2, len(ROK_RUNGS) - 0.8)
+
+
+def draw_escalation(ax: Any, series: Mapping[str, np.ndarray]) -> None:
+    """The weekly escalation index (formula in sim.escalation)."""
+    ax.plot(series["week"], series["escalation_index"], color=PALETTE["neutral"])
+    ax.set(title="Escalation index", xlabel="week", ylabel="index (0-100)", ylim=(0, 100))
+
+
+def plot_run(series: Mapping[str, np.ndarray], title: str) -> Figure:
+    """The main weekly series of one run on six panels."""
+    w = series["week"]
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
+    fig.suptitle(title)
+    draw_area(axes[0, 0], series)
+    draw_casualties(axes[0, 1], series)
+    draw_rewards(axes[0, 2], series)
 
     ax = axes[1, 0]
     ax.plot(w, series["nk_prestige"], color=PALETTE["north_korea"], label="Kim's prestige")
@@ -73,15 +101,11 @@ def plot_run(series: Mapping[str, np.ndarray], title: str) -> Figure:
     ax.plot(w, series["rok_perception"], color=PALETTE["south_korea"], label="threat perception")
     ax.set(title="South Korea", xlabel="week", ylabel="perception (0-1)", ylim=(0, 1.05))
     ax2 = ax.twinx()
-    ax2.step(w, series["rok_rung"], where="post", color=PALETTE["neutral"], label="ladder rung")
-    ax2.set_yticks(range(len(ROK_RUNGS)), [r.replace("_", " ") for r in ROK_RUNGS], fontsize=7)
-    ax2.set_ylim(-0.2, len(ROK_RUNGS) - 0.8)
+    draw_rungs(ax2, series, fontsize=7, color=PALETTE["neutral"], label="ladder rung")
     ax.legend(loc="upper left", fontsize=8)
     ax2.legend(loc="lower right", fontsize=8)
 
-    ax = axes[1, 2]
-    ax.plot(w, series["escalation_index"], color=PALETTE["neutral"])
-    ax.set(title="Escalation index", xlabel="week", ylabel="index (0-100)", ylim=(0, 100))
+    draw_escalation(axes[1, 2], series)
     return fig
 
 

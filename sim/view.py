@@ -21,7 +21,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.escalation import ROK_RUNGS
-from sim.plots import PALETTE
+from sim.plots import (
+    PALETTE,
+    draw_area,
+    draw_casualties,
+    draw_escalation,
+    draw_rewards,
+    draw_rungs,
+)
 from sim.units import Side, Unit
 
 if TYPE_CHECKING:
@@ -145,49 +152,36 @@ def map_figure(model: EscalationModel) -> Figure:
     return fig
 
 
-def _series_axes(title: str, ylabel: str) -> tuple[Figure, object]:
+def _chart(draw, model: EscalationModel) -> Figure:
+    """One panel of :mod:`sim.plots` on its own figure, over the run's whole horizon."""
     fig = Figure(figsize=(5.2, 3.2), layout="constrained")
     ax = fig.add_subplot()
-    ax.set(title=title, xlabel="week", ylabel=ylabel)
-    return fig, ax
+    draw(ax, model.series())
+    ax.set_xlim(0, model.horizon)
+    return fig
 
 
 def area_figure(model: EscalationModel) -> Figure:
-    """Ukrainian-held area of Kursk by week."""
-    s = model.series()
-    fig, ax = _series_axes("Ukrainian-held area of Kursk", "km²")
-    ax.plot(s["week"], s["ukraine_area_km2"], color=PALETTE["ukraine"])
-    ax.set_xlim(0, model.horizon)
-    ax.set_ylim(0, max(model.initial_area_km2, 1.0) * 1.05)
+    """Ukrainian-held area of Kursk by week (y axis fixed to the starting area)."""
+    fig = _chart(draw_area, model)
+    fig.axes[0].set_ylim(0, max(model.initial_area_km2, 1.0) * 1.05)
     return fig
 
 
 def casualties_figure(model: EscalationModel) -> Figure:
-    """Cumulative casualties by side."""
-    s = model.series()
-    fig, ax = _series_axes("Casualties by side (cumulative)", "personnel")
-    for key, side in (("casualties_ukraine", Side.UKRAINE), ("casualties_russia", Side.RUSSIA),
-                      ("casualties_north_korea", Side.NORTH_KOREA)):
-        label, colour, _ = SIDE_STYLE[side]
-        ax.plot(s["week"], s[key], color=colour, label=label.removesuffix(" unit"))
-    ax.set_xlim(0, model.horizon)
-    ax.legend(fontsize=8)
-    return fig
+    """Cumulative casualties by side, and North Korean prisoners."""
+    return _chart(draw_casualties, model)
 
 
 def rewards_figure(model: EscalationModel) -> Figure:
-    """Russia's cumulative rewards to Pyongyang by kind, and the technology level."""
+    """Russia's cumulative rewards by kind, and the technology level on its own axis."""
+    fig = _chart(draw_rewards, model)
+    ax = fig.axes[0]
     s = model.series()
-    fig, ax = _series_axes("Russian rewards to Pyongyang (cumulative)", "amount")
-    ax.plot(s["week"], s["reward_finance_musd"], color=PALETTE["russia"], label="finance (USD m)")
-    ax.plot(s["week"], s["reward_food_t"] / 1000, color=PALETTE["china"], label="food (kt)")
-    ax.plot(s["week"], s["reward_fuel_bbl"] / 1e5, color=PALETTE["neutral"],
-            label="fuel (100k bbl)")
     tech = ax.twinx()
     tech.plot(s["week"], s["tech_level"], color=PALETTE["north_korea"], ls="--",
               label="technology level")
     tech.set(ylabel="technology level (0-1)", ylim=(0, 1))
-    ax.set_xlim(0, model.horizon)
     lines = ax.get_lines() + tech.get_lines()
     ax.legend(lines, [ln.get_label() for ln in lines], fontsize=8)
     return fig
@@ -195,21 +189,17 @@ def rewards_figure(model: EscalationModel) -> Figure:
 
 def escalation_figure(model: EscalationModel) -> Figure:
     """The weekly escalation index (0-100, formula in :mod:`sim.escalation`)."""
-    s = model.series()
-    fig, ax = _series_axes("Escalation index", "index (0-100)")
-    ax.plot(s["week"], s["escalation_index"], color=PALETTE["neutral"])
-    ax.set(xlim=(0, model.horizon), ylim=(0, 100))
-    return fig
+    return _chart(draw_escalation, model)
 
 
 def rung_figure(model: EscalationModel) -> Figure:
     """South Korea's ladder rung by week, as a labelled step chart."""
-    s = model.series()
-    fig, ax = _series_axes("South Korea's escalation ladder", "")
-    ax.step(s["week"], s["rok_rung"], where="post", color=PALETTE["south_korea"])
-    ax.set_yticks(range(len(ROK_RUNGS)), [r.replace("_", " ") for r in ROK_RUNGS])
-    ax.set(xlim=(0, model.horizon), ylim=(-0.3, len(ROK_RUNGS) - 0.7))
-    return fig
+
+    def draw(ax, series) -> None:
+        draw_rungs(ax, series, color=PALETTE["south_korea"])
+        ax.set(title="South Korea's escalation ladder", xlabel="week")
+
+    return _chart(draw, model)
 
 
 #: The charts of the page, in order (title, figure builder).

@@ -109,7 +109,7 @@ def MapView(model: ViewModel):
     return col
 
 
-def _chart(builder):
+def _figure_view(builder):
     def ChartView(model: ViewModel):
         return solara.FigureMatplotlib(builder(model), format="png")
 
@@ -132,7 +132,7 @@ def make_page() -> Any:
     ViewModel.base = base
     seed = int(os.environ.get(ENV_SEED, "0"))
     model = ViewModel(seed=seed)
-    components = [MapView, *(_chart(b) for b in view.CHARTS), EventLogView]
+    components = [MapView, *(_figure_view(b) for b in view.CHARTS), EventLogView]
     return SolaraViz(model, components=components, model_params=model_params(base, seed),
                      name=f"Kursk wargame: {base.name}", play_interval=300)
 

@@ -175,16 +175,17 @@ def casualties_figure(model: EscalationModel) -> Figure:
 
 def rewards_figure(model: EscalationModel) -> Figure:
     """Russia's cumulative rewards by kind, and the technology level on its own axis."""
-    fig = _chart(draw_rewards, model)
-    ax = fig.axes[0]
-    s = model.series()
-    tech = ax.twinx()
-    tech.plot(s["week"], s["tech_level"], color=PALETTE["north_korea"], ls="--",
-              label="technology level")
-    tech.set(ylabel="technology level (0-1)", ylim=(0, 1))
-    lines = ax.get_lines() + tech.get_lines()
-    ax.legend(lines, [ln.get_label() for ln in lines], fontsize=8)
-    return fig
+
+    def draw(ax, series) -> None:
+        draw_rewards(ax, series)
+        tech = ax.twinx()
+        tech.plot(series["week"], series["tech_level"], color=PALETTE["north_korea"], ls="--",
+                  label="technology level")
+        tech.set(ylabel="technology level (0-1)", ylim=(0, 1))
+        lines = ax.get_lines() + tech.get_lines()
+        ax.legend(lines, [ln.get_label() for ln in lines], fontsize=8)
+
+    return _chart(draw, model)
 
 
 def escalation_figure(model: EscalationModel) -> Figure:
@@ -202,5 +203,5 @@ def rung_figure(model: EscalationModel) -> Figure:
     return _chart(draw, model)
 
 
-#: The charts of the page, in order (title, figure builder).
+#: The chart builders of the page, in order.
 CHARTS = (area_figure, casualties_figure, rewards_figure, escalation_figure, rung_figure)

@@ -21,9 +21,8 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from sim.model import EscalationModel
-from sim.scenario import Scenario, load_scenario
-from sim.units import Unit
+from sim.core.model import EscalationModel, Unit
+from sim.core.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -29,12 +29,12 @@ from pathlib import Path
 import mesa
 import psutil
 
-from sim.designs import specs_for
-from sim.executors import default_workers
-from sim.model import EscalationModel
-from sim.runner import derive_seed, run_scenario
-from sim.scenario import load_scenario
-from sim.sweep import SweepSpec, plan_points
+from sim.batch.designs import specs_for
+from sim.batch.executors import default_workers
+from sim.batch.runner import derive_seed, run_scenario
+from sim.batch.sweep import SweepSpec, plan_points
+from sim.core.model import EscalationModel
+from sim.core.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"

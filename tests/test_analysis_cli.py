@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analysis.sensitivity import outcome_values, problem_from_params, sobol_indices
+from sim.analysis.summary import describe_outcomes
 from sim.cli import main
-from sim.sensitivity import outcome_values, problem_from_params, sobol_indices
-from sim.summary import describe_outcomes
 from tests.conftest import ROOT
 
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")

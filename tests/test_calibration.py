@@ -3,8 +3,8 @@ area from ~1,000 km² (August 2024) to ~700 km² (late October 2024), as the art
 
 from __future__ import annotations
 
-from sim.calibration import OCTOBER_KM2, precursor_area
-from sim.scenario import Scenario
+from sim.core.calibration import OCTOBER_KM2, precursor_area
+from sim.core.scenario import Scenario
 
 
 def test_precursor_reproduces_the_article() -> None:

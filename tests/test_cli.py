@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from sim.batch.runner import run_scenario
 from sim.cli import main
-from sim.runner import run_scenario
-from sim.scenario import load_scenario
+from sim.core.scenario import load_scenario
 from tests.conftest import ROOT
 
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")
@@ -99,7 +99,7 @@ def test_list_and_describe(capsys) -> None:
 def test_parameter_docs_are_current() -> None:
     """docs/parameters.md is generated from the schema; regenerate it with
     `wargame describe --markdown > docs/parameters.md` when a parameter changes."""
-    from sim.cli import parameters_markdown
-    from sim.scenario import Scenario
+    from sim.cli.run import parameters_markdown
+    from sim.core.scenario import Scenario
 
     assert (ROOT / "docs" / "parameters.md").read_text() == parameters_markdown(Scenario())

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.designs import ParamSpec, build_design, parse_param, specs_for
+from sim.batch.designs import ParamSpec, build_design, parse_param, specs_for
+from sim.core.scenario import Scenario
 from sim.errors import UserError
-from sim.scenario import Scenario
 
 Q = ParamSpec("north_korea.troop_quality", "float", 0.3, 1.0, 8)
 T = ParamSpec("south_korea.offensive_threshold", "float", 0.4, 0.9, 6)

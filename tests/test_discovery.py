@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.discovery import event_mask, prim_box
+from sim.analysis.discovery import event_mask, prim_box
 from sim.errors import UserError
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.runner import run_scenario
-from sim.scenario import load_scenario
+from sim.batch.runner import run_scenario
+from sim.core.scenario import load_scenario
 from tests.conftest import SCENARIOS
 
 GOLDEN = Path(__file__).with_name("golden_outcomes.json")

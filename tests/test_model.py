@@ -10,11 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model import SERIES, EscalationModel, initial_depths
-from sim.outcomes import OUTCOMES
-from sim.runner import run_scenario
-from sim.scenario import Scenario, load_scenario
-from sim.units import Side, Unit
+from sim.batch.runner import run_scenario
+from sim.core.model import EscalationModel, Unit
+from sim.core.outcomes import NAMES
+from sim.core.scenario import Scenario, load_scenario
+from sim.core.series import SERIES_NAMES
+from sim.core.state import initial_depths
+from sim.core.units import Side
 from tests.conftest import SCENARIOS
 
 SEEDS = range(30)
@@ -34,7 +36,7 @@ def same(a: dict, b: dict) -> bool:
 def test_same_seed_same_numbers(baseline: Scenario) -> None:
     a, b = run_scenario(baseline, 7), run_scenario(baseline, 7)
     assert same(a.outcomes, b.outcomes)
-    for name in SERIES:
+    for name in SERIES_NAMES:
         np.testing.assert_array_equal(a.series[name], b.series[name])
     assert a.events == b.events
 
@@ -47,7 +49,7 @@ def test_different_seeds_differ(baseline: Scenario) -> None:
 
 def test_outcome_record_is_flat_and_complete(baseline: Scenario) -> None:
     rec = run_scenario(baseline, 1).outcomes
-    assert list(rec) == list(OUTCOMES)
+    assert list(rec) == list(NAMES)
     for k, v in rec.items():
         assert isinstance(v, int | float | str), k
 
@@ -121,7 +123,7 @@ def test_invariants_hold(seed, quality, nk_troops, ua_troops, law, waves) -> Non
     assert ((s["escalation_index"] >= 0) & (s["escalation_index"] <= 100)).all()
     assert (np.diff(s["rok_rung"]) >= 0).all()  # the ladder only climbs
     assert (s["nk_prisoners"] <= s["casualties_north_korea"]).all()
-    assert (model.units.strength[: model.units.n] >= 0).all()
+    assert (model.state.units.strength >= 0).all()
     assert model.nk.waves <= waves
 
 
@@ -133,7 +135,7 @@ def test_no_north_koreans_means_no_north_korean_losses(baseline: Scenario) -> No
 
 def test_side_personnel_accounting(baseline: Scenario) -> None:
     model = EscalationModel(baseline, rng=5)
-    before = model.units.personnel(Side.RUSSIA)
+    before = model.state.personnel()[0, Side.RUSSIA]
     assert before == pytest.approx(baseline.russia.troops_kursk)
 
 

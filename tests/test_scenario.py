@@ -11,8 +11,7 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.errors import ScenarioError
-from sim.scenario import (
+from sim.core.scenario import (
     Scenario,
     load_scenario,
     parameter_info,
@@ -20,6 +19,7 @@ from sim.scenario import (
     parse_assignments,
     parse_scenario,
 )
+from sim.errors import ScenarioError
 from tests.conftest import SCENARIOS
 
 

@@ -8,7 +8,7 @@ import pytest
 from SALib.sample import sobol as sobol_sample
 from SALib.test_functions import Ishigami
 
-from sim.sensitivity import forest_ranking, sobol_indices
+from sim.analysis.sensitivity import forest_ranking, sobol_indices
 
 PROBLEM = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.summary import (
+from sim.analysis.summary import (
     compare_table,
     describe_outcomes,
     fan_bands,

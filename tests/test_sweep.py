@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.batch.runner import derive_seed, run_scenario
 from sim.cli import main
-from sim.runner import derive_seed, run_scenario
-from sim.scenario import load_scenario
+from sim.core.scenario import load_scenario
 from tests.conftest import ROOT
 
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")

@@ -10,13 +10,13 @@ import socket
 import numpy as np
 import pytest
 
-from sim import view
-from sim.app import VIEW_PARAMS, ViewModel, model_params
 from sim.cli import main
-from sim.escalation import ROK_RUNGS
-from sim.model import EscalationModel
-from sim.scenario import Scenario, get_dotted, parameter_info
-from sim.units import Side
+from sim.core.model import EscalationModel
+from sim.core.scenario import Scenario, get_dotted, parameter_info
+from sim.core.south_korea import ROK_RUNGS
+from sim.core.units import Side
+from sim.view import adapter as view
+from sim.view.app import VIEW_PARAMS, ViewModel, model_params
 from tests.conftest import ROOT
 
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")
@@ -50,11 +50,11 @@ def test_sector_holders_match_the_held_area(baseline: Scenario, weeks: int) -> N
 def test_one_marker_per_active_unit_inside_its_sector(baseline: Scenario, weeks: int) -> None:
     model = stepped(baseline, weeks)
     markers = view.unit_markers(model)
-    t = model.units
-    active = t.active[: t.n] & (t.strength[: t.n] > 0)
+    t = model.state.units
+    active = t.active[0] & (t.strength[0] > 0)
     assert len(markers) == active.sum()
     for side in Side:
-        assert sum(m.side == side for m in markers) == (active & (t.side[: t.n] == side)).sum()
+        assert sum(m.side == side for m in markers) == (active & (t.side[0] == side)).sum()
     km = view.sector_km(model)
     cols, rows = baseline.front.columns, baseline.front.rows
     assert all(0 < m.x_km < cols * km and 0 < m.y_km < rows * km for m in markers)

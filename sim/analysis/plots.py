@@ -1,0 +1,280 @@
+"""Figures. Matplotlib only, drawn headless (Agg); functions return figures and never
+write files themselves unless given a path by the caller."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.core.south_korea import ROK_RUNGS
+
+#: Okabe-Ito colour-blind-safe palette.
+PALETTE = {
+    "ukraine": "#0072B2",
+    "russia": "#D55E00",
+    "north_korea": "#CC79A7",
+    "south_korea": "#009E73",
+    "china": "#E69F00",
+    "nato": "#56B4E9",
+    "neutral": "#000000",
+    "grey": "#999999",
+}
+
+
+# ---------------------------------------------------------------- one run
+# Panels shared by the run figure below and the browser view (sim.view.adapter).
+def draw_area(ax: Any, series: Mapping[str, np.ndarray]) -> None:
+    """Ukrainian-held area of Kursk by week."""
+    ax.plot(series["week"], series["ukraine_area_km2"], color=PALETTE["ukraine"])
+    ax.set(title="Ukrainian-held area of Kursk", xlabel="week", ylabel="km²")
+    ax.set_ylim(bottom=0)
+
+
+def draw_casualties(ax: Any, series: Mapping[str, np.ndarray]) -> None:
+    """Cumulative casualties by side, and North Korean prisoners."""
+    w = series["week"]
+    for key, side in (("casualties_ukraine", "ukraine"), ("casualties_russia", "russia"),
+                      ("casualties_north_korea", "north_korea")):
+        ax.plot(w, series[key], color=PALETTE[side], label=side.replace("_", " ").title())
+    ax.plot(w, series["nk_prisoners"], color=PALETTE["north_korea"], ls=":",
+            label="North Korean prisoners")
+    ax.set(title="Cumulative casualties by side", xlabel="week", ylabel="personnel")
+    ax.legend(fontsize=8)
+
+
+def draw_rewards(ax: Any, series: Mapping[str, np.ndarray]) -> None:
+    """Russia's cumulative rewards to Pyongyang by kind, scaled to share one axis."""
+    w = series["week"]
+    ax.plot(w, series["reward_finance_musd"], color=PALETTE["russia"], label="finance (USD m)")
+    ax.plot(w, series["reward_food_t"] / 1000, color=PALETTE["china"], label="food (kt)")
+    ax.plot(w, series["reward_fuel_bbl"] / 1e5, color=PALETTE["neutral"],
+            label="fuel (100k bbl)")
+    ax.set(title="Cumulative Russian rewards to Pyongyang", xlabel="week", ylabel="amount")
+    ax.legend(fontsize=8)
+
+
+def draw_rungs(ax: Any, series: Mapping[str, np.ndarray], fontsize: float | None = None,
+               **line: Any) -> None:
+    """South Korea's ladder rung by week as a step chart, the rungs named on the axis."""
+    ax.step(series["week"], series["rok_rung"], where="post", **line)
+    ax.set_yticks(range(len(ROK_RUNGS)), [r.replace("_", " ") for r in ROK_RUNGS],
+                  fontsize=fontsize)
+    ax.set_ylim(-0.2, len(ROK_RUNGS) - 0.8)
+
+
+def draw_escalation(ax: Any, series: Mapping[str, np.ndarray]) -> None:
+    """The weekly escalation index (formula in sim.core.escalation)."""
+    ax.plot(series["week"], series["escalation_index"], color=PALETTE["neutral"])
+    ax.set(title="Escalation index", xlabel="week", ylabel="index (0-100)", ylim=(0, 100))
+
+
+def plot_run(series: Mapping[str, np.ndarray], title: str) -> Figure:
+    """The main weekly series of one run on six panels."""
+    w = series["week"]
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
+    fig.suptitle(title)
+    draw_area(axes[0, 0], series)
+    draw_casualties(axes[0, 1], series)
+    draw_rewards(axes[0, 2], series)
+
+    ax = axes[1, 0]
+    ax.plot(w, series["nk_prestige"], color=PALETTE["north_korea"], label="Kim's prestige")
+    ax.plot(w, series["nk_experience"], color=PALETTE["north_korea"], ls="--",
+            label="NK combat experience")
+    ax.plot(w, series["russia_desperation"], color=PALETTE["russia"], label="Russian desperation")
+    ax.plot(w, series["tech_level"], color=PALETTE["grey"], label="technology transferred")
+    ax.plot(w, series["china_restraint"], color=PALETTE["china"], label="China's restraint")
+    ax.set(title="Actors' states", xlabel="week", ylabel="level (0-1)", ylim=(0, 1.05))
+    ax.legend(fontsize=8)
+
+    ax = axes[1, 1]
+    ax.plot(w, series["rok_perception"], color=PALETTE["south_korea"], label="threat perception")
+    ax.set(title="South Korea", xlabel="week", ylabel="perception (0-1)", ylim=(0, 1.05))
+    ax2 = ax.twinx()
+    draw_rungs(ax2, series, fontsize=7, color=PALETTE["neutral"], label="ladder rung")
+    ax.legend(loc="upper left", fontsize=8)
+    ax2.legend(loc="lower right", fontsize=8)
+
+    draw_escalation(axes[1, 2], series)
+    return fig
+
+
+def save_figure(fig: Figure, path: Path, formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """Save ``fig`` as ``path`` with each suffix in ``formats``; closes the figure."""
+    out = []
+    for fmt in formats:
+        target = path.with_suffix(f".{fmt}")
+        fig.savefig(target, dpi=120)
+        out.append(target)
+    plt.close(fig)
+    return out
+
+
+# ---------------------------------------------------------------- distributions
+RUNG_COLOURS = ["#DDDDDD", "#56B4E9", "#009E73", "#E69F00", "#D55E00"]
+"""Ladder rungs 0-4, light to alarming (Okabe-Ito)."""
+
+FAN_SERIES: dict[str, tuple[str, str]] = {
+    "ukraine_area_km2": ("Ukrainian-held area of Kursk", "km²"),
+    "casualties_north_korea": ("North Korean casualties (cumulative)", "personnel"),
+    "reward_finance_musd": ("Russian finance to Pyongyang (cumulative)", "USD million"),
+    "escalation_index": ("Escalation index", "index (0-100)"),
+}
+
+
+def plot_outcome_distribution(values: np.ndarray, name: str, unit: str, meaning: str,
+                              label: str) -> Figure:
+    """Histogram (with a KDE where the values vary) and ECDF of one outcome, with the
+    median and the 5-95% interval marked. NaN (event never happened) is counted aside."""
+    v = values[~np.isnan(values)]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    never = 1.0 - len(v) / len(values) if len(values) else 0.0
+    fig.suptitle(f"{meaning} ({label}, {len(values)} runs"
+                 + (f"; never in {never:.0%}" if never > 0 else "") + ")", fontsize=10)
+    if len(v) == 0:
+        for ax in (ax1, ax2):
+            ax.text(0.5, 0.5, "no run reached this event", ha="center", transform=ax.transAxes)
+        return fig
+    q05, med, q95 = np.quantile(v, [0.05, 0.5, 0.95])
+    bins = min(40, max(5, len(np.unique(v))))
+    ax1.hist(v, bins=bins, density=True, color=PALETTE["nato"], alpha=0.7, edgecolor="white")
+    if np.ptp(v) > 0 and len(v) > 5:
+        from scipy.stats import gaussian_kde
+
+        xs = np.linspace(v.min(), v.max(), 200)
+        with contextlib.suppress(np.linalg.LinAlgError):  # degenerate spread
+            ax1.plot(xs, gaussian_kde(v)(xs), color=PALETTE["neutral"], lw=1)
+    ax1.set(xlabel=f"{name} ({unit})", ylabel="density", title="histogram")
+    xs = np.sort(v)
+    ax2.step(xs, np.arange(1, len(xs) + 1) / len(values), where="post",
+             color=PALETTE["neutral"])
+    ax2.set(xlabel=f"{name} ({unit})", ylabel="share of runs ≤ x", title="ECDF", ylim=(0, 1.02))
+    for ax in (ax1, ax2):
+        ax.axvspan(q05, q95, color=PALETTE["china"], alpha=0.15, label="5-95%")
+        ax.axvline(med, color=PALETTE["russia"], lw=1.5, label=f"median {med:.3g}")
+    ax2.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def plot_fan_charts(bands: Mapping[str, Any], label: str, n_runs: int) -> Figure:
+    """Median and 50%/90% bands across runs of the main series (``bands``: series name →
+    table with columns q05, q25, q50, q75, q95 indexed by week)."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7), constrained_layout=True)
+    fig.suptitle(f"Main series across {n_runs} runs ({label}): median, 50% and 90% bands")
+    for ax, (series, (title, unit)) in zip(axes.flat, FAN_SERIES.items(), strict=True):
+        b = bands[series]
+        w = b.index.to_numpy()
+        ax.fill_between(w, b["q05"], b["q95"], color=PALETTE["nato"], alpha=0.25, label="90%")
+        ax.fill_between(w, b["q25"], b["q75"], color=PALETTE["nato"], alpha=0.5, label="50%")
+        ax.plot(w, b["q50"], color=PALETTE["neutral"], label="median")
+        ax.set(title=title, xlabel="week", ylabel=unit)
+        ax.set_ylim(bottom=0)
+    axes[0, 0].legend(fontsize=8)
+    return fig
+
+
+def plot_rung_probabilities(rungs: Any, retaken: Any, label: str, n_runs: int) -> Figure:
+    """Stacked area of P(South Korea on rung k at week t), and P(Kursk retaken by t)."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4), constrained_layout=True)
+    fig.suptitle(f"Escalation over time across {n_runs} runs ({label})")
+    w = rungs.index.to_numpy()
+    ax1.stackplot(w, rungs.to_numpy().T, labels=[c.replace("_", " ") for c in rungs.columns],
+                  colors=RUNG_COLOURS[: rungs.shape[1]])
+    ax1.set(title="South Korea's rung: share of runs", xlabel="week", ylabel="probability",
+            ylim=(0, 1), xlim=(w.min(), w.max()))
+    ax1.legend(fontsize=8, loc="upper left")
+    ax2.step(retaken.index, retaken.to_numpy(), where="post", color=PALETTE["russia"])
+    ax2.set(title="Kursk fully retaken by week t", xlabel="week", ylabel="probability",
+            ylim=(0, 1.02))
+    return fig
+
+
+def plot_param_scatter(runs: Any, params: list[str], outcome: str, unit: str,
+                       label: str) -> Figure:
+    """Each swept parameter against an outcome, coloured by South Korea's highest rung."""
+    n = len(params)
+    cols = min(3, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False,
+                             constrained_layout=True)
+    fig.suptitle(f"{outcome} against the swept parameters ({label}); colour = South Korea's "
+                 "highest rung")
+    colours = np.array(RUNG_COLOURS)[runs["rok_max_rung"].astype(int).to_numpy()]
+    y = runs[outcome].to_numpy(dtype=float)
+    for ax, p in zip(axes.flat, params, strict=False):
+        x = runs[p]
+        if not pd.api.types.is_numeric_dtype(x):
+            cats = sorted(x.unique())
+            x = x.map({c: i for i, c in enumerate(cats)}) + np.random.default_rng(0).uniform(
+                -0.15, 0.15, len(x))
+            ax.set_xticks(range(len(cats)), cats)
+        ax.scatter(x, y, c=colours, s=8, alpha=0.7, edgecolors="none")
+        ax.set(xlabel=p, ylabel=f"{outcome} ({unit})")
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=r.replace("_", " "))
+               for c, r in zip(RUNG_COLOURS, ROK_RUNGS, strict=True)]
+    fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=8)
+    return fig
+
+
+def plot_compare(named: Mapping[str, Any], outcomes: list[str], units: Mapping[str, str]) -> Figure:
+    """Violins of each outcome, one per result set, side by side."""
+    n = len(outcomes)
+    cols = min(3, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows), squeeze=False,
+                             constrained_layout=True)
+    fig.suptitle("Outcome distributions by scenario (violin; bar = median, whiskers = 5-95%)")
+    names = list(named)
+    for ax, o in zip(axes.flat, outcomes, strict=False):
+        data = [named[k][o].to_numpy(dtype=float) for k in names]
+        data = [d[~np.isnan(d)] for d in data]
+        pos = [i for i, d in enumerate(data) if len(d) > 1 and np.ptp(d) > 0]
+        if pos:
+            ax.violinplot([data[i] for i in pos], positions=pos, showextrema=False)
+        for i, d in enumerate(data):
+            if len(d):
+                q05, med, q95 = np.quantile(d, [0.05, 0.5, 0.95])
+                ax.vlines(i, q05, q95, color=PALETTE["neutral"], lw=1)
+                ax.hlines(med, i - 0.2, i + 0.2, color=PALETTE["russia"], lw=2)
+        ax.set_xticks(range(len(names)), names, rotation=20, fontsize=8)
+        ax.set(title=o, ylabel=units.get(o, ""))
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    return fig
+
+
+def plot_sensitivity(table: Any, method: str, outcome: str, label: str) -> Figure:
+    """Bar chart of Sobol S1/ST (with confidence) or of the model-free delta ranking."""
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.8), constrained_layout=True)
+    y = np.arange(len(table))
+    if method == "sobol":
+        ax.barh(y - 0.2, table["S1"], 0.4, xerr=table["S1_conf"], color=PALETTE["nato"],
+                label="first order S1")
+        ax.barh(y + 0.2, table["ST"], 0.4, xerr=table["ST_conf"], color=PALETTE["russia"],
+                label="total ST")
+        ax.set(xlabel="Sobol index (share of variance)")
+        title = f"Sobol indices of {outcome} ({label})"
+    else:
+        ax.barh(y, table["importance"], 0.6, xerr=table["importance_sd"],
+                color=PALETTE["nato"], label="permutation importance")
+        r2 = float(table["surrogate_oob_r2"].iloc[0])
+        ax.set(xlabel="drop in the surrogate's R² when the parameter is shuffled")
+        title = (f"Model-free importance for {outcome} ({label})\nrandom-forest permutation "
+                 f"importance, surrogate out-of-bag R² = {r2:.2f}; not a variance share")
+    ax.set_yticks(y, table.index, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,144 @@
+"""Where chunks of runs execute: in process, in a local process pool, or on Dask.
+
+All three expose ``imap_unordered(fn, jobs)``: results come back as chunks finish, with a
+bounded number of chunks in flight, so memory stays flat however long the sweep and an
+interrupted sweep loses at most the chunks in flight. Results never depend on the executor:
+each run's seed is fixed before it is sent anywhere.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+from sim.errors import UserError
+
+EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
+
+
+def default_workers() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class SerialExecutor:
+    """Runs chunks one after another in this process (the reference for the others)."""
+
+    workers = 1
+
+    def imap_unordered(self, fn: Callable[..., Any], jobs: Iterable[tuple]) -> Iterator[Any]:
+        for args in jobs:
+            yield fn(*args)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def start_forkserver() -> multiprocessing.context.BaseContext:
+    """Start the forkserver that local workers are forked from, importing the model there.
+
+    Idempotent. Called early by ``wargame sweep`` so that the server's imports (Mesa,
+    pandas, scipy: ~2 s) run on another core while this process imports the same.
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.batch.sweep"])
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+    return ctx
+
+
+class ProcessExecutor:
+    """A local process pool. Workers come from a forkserver that has already imported the
+    model (fast start, and safe with the threads a progress bar or Dask may hold)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=start_forkserver())
+
+    def imap_unordered(self, fn: Callable[..., Any], jobs: Iterable[tuple]) -> Iterator[Any]:
+        window = 2 * self.workers
+        pending: set[Future] = set()
+        it = iter(jobs)
+        for args in it:
+            pending.add(self.pool.submit(fn, *args))
+            if len(pending) >= window:
+                break
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                for args in it:
+                    pending.add(self.pool.submit(fn, *args))
+                    break
+                yield fut.result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """Dask distributed: a scheduler address, or a LocalCluster on loopback when none is
+    given. Workers must be able to import ``sim`` (install the project on them)."""
+
+    def __init__(self, workers: int, scheduler: str | None) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise UserError(
+                "--executor dask needs Dask distributed", hint="pip install -e '.[dask]'"
+            ) from None
+        self.cluster = None
+        try:
+            if scheduler:
+                self.client = Client(scheduler, timeout="10s")
+            else:
+                self.cluster = LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True,
+                    host="127.0.0.1", dashboard_address=None,
+                )
+                self.client = Client(self.cluster)
+        except (OSError, TimeoutError) as exc:
+            raise UserError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") \
+                from None
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)
+
+    def imap_unordered(self, fn: Callable[..., Any], jobs: Iterable[tuple]) -> Iterator[Any]:
+        from distributed import as_completed
+
+        window = 2 * self.workers
+        it = iter(jobs)
+        first = [self.client.submit(fn, *args, pure=False) for _, args in zip(range(window), it,
+                                                                              strict=False)]
+        ac = as_completed(first)
+        for fut in ac:
+            for args in it:
+                ac.add(self.client.submit(fn, *args, pure=False))
+                break
+            yield fut.result()
+            fut.release()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_executor(
+    name: str, workers: int, scheduler: str | None
+) -> SerialExecutor | ProcessExecutor | DaskExecutor:
+    """The executor for ``--executor``; one worker means in-process for 'process'."""
+    if workers < 1:
+        raise UserError(f"--workers: expected a whole number >= 1, got {workers}")
+    if name == "serial" or (name == "process" and workers == 1):
+        return SerialExecutor()
+    if name == "process":
+        return ProcessExecutor(workers)
+    if name == "dask":
+        return DaskExecutor(workers, scheduler)
+    raise UserError(f"--executor: expected one of {', '.join(EXECUTORS)}, got '{name}'")

@@ -1,0 +1,56 @@
+"""Write one run's results into a folder: outcome record (JSON), weekly series (CSV),
+event log, the resolved scenario, and a figure of the main series (PNG).
+
+Everything is written into a temporary sibling folder that is renamed into place at the
+end, so an interrupted write never leaves a half-written result folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sim.analysis.plots import plot_run, save_figure
+from sim.batch.runner import RunResult
+from sim.core.scenario import Scenario
+
+
+def json_safe(record: dict[str, Any]) -> dict[str, Any]:
+    """NaN (a week that never happened) becomes null so the JSON is standard."""
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
+
+
+def write_run_dir(out: Path, scenario: Scenario, result: RunResult) -> list[Path]:
+    """Write the run into ``out`` (replacing it); returns the files written."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        meta = {"scenario": scenario.name, "seed": result.seed, "digest": scenario.digest()}
+        (tmp / "outcomes.json").write_text(
+            json.dumps({**meta, "outcomes": json_safe(result.outcomes)}, indent=2) + "\n"
+        )
+        names = list(result.series)
+        with (tmp / "timeseries.csv").open("w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(names)
+            for row in zip(*(result.series[n] for n in names), strict=True):
+                writer.writerow([f"{v:.6g}" for v in row])
+        (tmp / "events.txt").write_text(
+            "".join(f"week {w:>3}: {text}\n" for w, text in result.events)
+        )
+        (tmp / "scenario.json").write_text(scenario.model_dump_json(indent=2) + "\n")
+        fig = plot_run(result.series, f"{scenario.name}, seed {result.seed}")
+        save_figure(fig, tmp / "timeseries", ("png",))
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return sorted(out.iterdir())

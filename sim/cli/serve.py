@@ -1,0 +1,89 @@
+"""``wargame serve``: the browser view of one run (Mesa SolaraViz, see :mod:`sim.view.app`).
+
+The scenario is validated here, before any server starts, so a bad file or ``--set``
+exits 2 like every other command. The page itself runs under ``solara run`` in a child
+process, which reads the scenario from environment variables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from sim.cli.common import add_scenario_args, console, resolve_scenario_path
+from sim.core.scenario import load_scenario, parse_assignments
+from sim.errors import UserError
+
+APP = Path(__file__).resolve().parent / "app.py"
+#: How the page (a separate process under `solara run`) learns what to show.
+ENV_SCENARIO = "WARGAME_VIEW_SCENARIO"
+ENV_OVERRIDES = "WARGAME_VIEW_OVERRIDES"
+ENV_SEED = "WARGAME_VIEW_SEED"
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail early, with the option named, if the address cannot be bound."""
+    if not 0 < port < 65536:
+        raise UserError(f"--port: expected 1-65535, got {port}")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise UserError(f"--host {host} --port {port}: cannot listen there ({exc.strerror})",
+                            hint="choose another --port") from None
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    path = resolve_scenario_path(args.scenario)
+    overrides = parse_assignments(args.overrides)
+    scenario = load_scenario(path, overrides)
+    if any(importlib.util.find_spec(m) is None for m in ("solara", "altair")):
+        raise UserError("wargame serve needs Solara", hint="pip install -e '.[viz]'")
+    check_port_free(args.host, args.port)
+    env = {**os.environ, ENV_SCENARIO: str(path.resolve()),
+           ENV_OVERRIDES: json.dumps(overrides), ENV_SEED: str(args.seed)}
+    cmd = [sys.executable, "-m", "solara", "run", str(APP), "--host", args.host,
+           "--port", str(args.port), "--production", "--log-level", "warning",
+           "--no-open" if args.no_browser else "--open"]
+    console.print(f"serving '{scenario.name}' at http://{args.host}:{args.port}/ "
+                  "(Ctrl-C to stop)", highlight=False)
+    proc = subprocess.Popen(cmd, env=env)
+    # A SIGTERM (a service manager, a test) stops the page server too, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        console.print("stopping")
+        return 0
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add serve."""
+    p = sub.add_parser("serve", help="watch one run in the browser (Mesa SolaraViz)")
+    add_scenario_args(p)
+    p.add_argument("--seed", type=int, default=0, help="initial random seed (default 0)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.set_defaults(func=cmd_serve)

@@ -1,0 +1,110 @@
+"""``wargame sweep``: a design over a scenario's uncertain parameters, in batch."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from sim.batch.designs import METHODS, specs_for
+from sim.batch.executors import EXECUTORS, default_workers, start_forkserver
+from sim.cli.common import console, err_console, resolve_scenario_path
+from sim.core.scenario import load_scenario, parse_assignments
+from sim.errors import UserError
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    if args.executor == "process" and args.workers > 1:
+        start_forkserver()  # its imports overlap ours
+    from sim.batch.sweep import SweepInterrupted, SweepSpec, default_out, run_sweep
+
+    path = resolve_scenario_path(args.scenario)
+    overrides = parse_assignments(args.overrides)
+    scenario = load_scenario(path, overrides)
+    specs = specs_for(scenario, args.param, str(path))
+    for name, value in (("--replicates", args.replicates), ("--weeks", args.weeks),
+                        ("--chunk-size", args.chunk_size), ("--batch-rows", args.batch_rows),
+                        ("--batch-size", args.batch_size)):
+        if value is not None and value < 1:
+            raise UserError(f"{name}: expected a whole number >= 1, got {value}")
+    samples = args.samples if args.design != "grid" else None
+    spec = SweepSpec(scenario, specs, args.design, samples, args.replicates, args.seed,
+                     args.weeks, calc_second_order=args.second_order)
+    out = Path(args.out) if args.out else default_out(scenario.name, args.design)
+    progress = not args.quiet and sys.stderr.isatty()
+    command = "wargame " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    try:
+        res = run_sweep(
+            spec, out, scenario_path=str(path), scenario_text=path.read_text(),
+            overrides=overrides, executor=args.executor, workers=args.workers,
+            scheduler=args.scheduler, chunk_size=args.chunk_size, timeseries=args.timeseries,
+            resume=args.resume, command=command, progress=progress,
+            batch_rows=args.batch_rows or 5000, batch_size=args.batch_size,
+        )
+    except SweepInterrupted as exc:
+        res = exc.args[0]
+        err_console.print(
+            f"interrupted: {res.done} of {res.total} runs are stored in {out}/. "
+            f"Resume with:\n  {command} --resume"
+        )
+        return 130
+    ran = res.total - res.skipped
+    rate = ran / res.seconds if res.seconds > 0 else float("nan")
+    console.print(
+        f"{res.manifest['n_points']} points x {spec.replicates} replicates = {res.total} runs; "
+        f"ran {ran} ({res.skipped} already stored) in {res.seconds:.1f} s ({rate:.1f} runs/s)"
+    )
+    console.print(f"results in {out}/ (runs/, points.parquet, manifest.json"
+                  + (", timeseries/)" if args.timeseries else ")"))
+    if res.failed:
+        err_console.print(
+            f"{res.failed} runs failed: see the 'error' column, e.g. "
+            f"pd.read_parquet('{out}/runs').query(\"status == 'failed'\")"
+        )
+        return 1
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sweep", help="run a design (grid, mc, lhs, sobol) of many runs, in parallel, resumable",
+        description="Sweep a scenario's uncertain parameters. Ranges come from the scenario's "
+        "[sweep] table unless --param is given (then exactly the --param list is swept).",
+    )
+    p.add_argument("scenario", help="scenario file (or a bundled scenario's name)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                   help="fix a parameter for the whole sweep (repeatable)")
+    p.add_argument("--design", choices=METHODS, default="lhs",
+                   help="grid (full factorial), mc (Monte Carlo), lhs (Latin hypercube), "
+                   "sobol (Saltelli scheme for Sobol indices); default lhs")
+    p.add_argument("--samples", type=int, default=64,
+                   help="points for mc/lhs; base sample N for sobol (power of two; "
+                   "N(D+2) points); ignored by grid (default 64)")
+    p.add_argument("--second-order", action="store_true",
+                   help="sobol: also sample for second-order indices (N(2D+2) points)")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=LOW:HIGH[:LEVELS]",
+                   help="sweep this parameter over this range (or NAME=a,b,c for categories); "
+                   "repeatable; replaces the scenario's [sweep] table")
+    p.add_argument("--replicates", type=int, default=10, help="runs per point (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="base seed of the sweep (default 0)")
+    p.add_argument("--weeks", type=int, default=None, help="override the horizon")
+    p.add_argument("--executor", choices=EXECUTORS, default="process",
+                   help="serial, process (local pool, default) or dask")
+    p.add_argument("--workers", type=int, default=default_workers(),
+                   help="worker processes (default: the number of cores)")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address (tcp://host:8786); default a LocalCluster")
+    p.add_argument("--chunk-size", type=int, default=None,
+                   help="runs per task (default: automatic, up to 1000)")
+    p.add_argument("--batch-rows", type=int, default=None,
+                   help="runs per Parquet part file (default 5000)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="runs the engine steps together (default: sized to stay within "
+                   "memory, ~800 for the baseline)")
+    p.add_argument("--timeseries", action=argparse.BooleanOptionalAction, default=True,
+                   help="store the weekly series of every run (default on)")
+    p.add_argument("--out", default=None, help="store folder (default results/<scenario>-<design>)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)

@@ -1,0 +1,163 @@
+"""The week's fighting on the Kursk front: attrition, breakthrough, morale, learning,
+prisoners and the ineffective-unit rule. These are the units' rules; they run over every
+run of a batch at once.
+
+Attrition follows a Lanchester law applied column by column (one contested sector per
+column: the Ukrainian front-line sector and the Russian-held sector facing it):
+
+* ``square`` (default), aimed fire: a side's weekly casualties are proportional to the
+  enemy's *effective* strength, ``C_A = k * D_eff * defence_multiplier`` and
+  ``C_D = k * A_eff``. The Kursk fighting was dominated by drone-spotted artillery and
+  FPV drones, i.e. fire aimed at detected targets, which is the square law's premise.
+* ``linear``, area fire: casualties also scale with the target's own density,
+  ``C_A = k * D_eff * defence_multiplier * P_A / P_ref``, with ``P_ref`` the mean
+  personnel per column at the start (so the two laws agree at the start). Offered because
+  the choice is uncertain; sweep ``combat.law`` to see how much it matters.
+
+Effective strength is personnel x quality x experience x equipment x morale x
+coordination (each factor documented in :func:`effectiveness`). A sector changes hands
+when the attacker's effective-strength ratio, blurred by log-normal fog of war, passes
+``breakthrough_ratio`` (or the defender's passes ``counterattack_ratio``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core import rng
+from sim.core.arith import clamp
+from sim.core.units import INEFFECTIVE_SHARE, Side, Units
+
+if TYPE_CHECKING:
+    from sim.core.state import BatchState
+
+QUALITY_FLOOR = 0.5
+"""Quality and experience enter effectiveness as ``0.5 + q`` and ``0.5 + x``, so that
+neither can zero a unit out: a raw but well-trained unit still fights (modeller's
+choice; a unit with both at 1 is 2.25 times one with both at 0)."""
+
+MORALE_LOSS_PER_LOSS = 2.0
+"""Morale falls by twice the share of its strength a unit lost in the week (a unit that
+loses a quarter of its men loses half its morale; modeller's choice)."""
+
+MORALE_FLOOR = 0.2
+"""Morale never falls below 0.2: units in the line keep some cohesion (modeller's)."""
+
+
+def effectiveness(u: Units, equipment_ua: np.ndarray, coordination_penalty: np.ndarray
+                  ) -> np.ndarray:
+    """Effective strength of every slot (zero for units out of the line).
+
+    North Korean units also lose ``coordination_penalty * (1 - experience)`` to the
+    language barrier with Russian command. Only Ukrainian units carry an equipment
+    multiplier (Western and South Korean supplies); Russian and North Korean equipment is
+    the reference (1.0).
+    """
+    exp = u.experience
+    eff = u.strength * (QUALITY_FLOOR + u.quality) * (QUALITY_FLOOR + exp) * u.morale
+    nk = u.side == Side.NORTH_KOREA
+    eff = np.where(nk, eff * (1.0 - coordination_penalty[:, None] * (1.0 - exp)), eff)
+    eff = np.where(u.side == Side.UKRAINE, eff * equipment_ua[:, None], eff)
+    return np.where(u.active, eff, 0.0)
+
+
+def vulnerability(u: Units, drone_vulnerability: np.ndarray) -> np.ndarray:
+    """Relative exposure to fire: North Korean units without drone-war experience are hit
+    harder, ``1 + (drone_vulnerability - 1) * (1 - experience)``; everyone else 1."""
+    nk_v = 1.0 + (drone_vulnerability[:, None] - 1.0) * (1.0 - u.experience)
+    return np.where(u.side == Side.NORTH_KOREA, nk_v, 1.0)
+
+
+def fight(s: BatchState) -> None:
+    """One week of fighting on every column Ukraine still holds part of, in every run.
+
+    Random draws (sites of :mod:`sim.core.rng`): the fog of war per column, casualties per
+    unit, prisoners per run.
+    """
+    p, u = s.p, s.units
+    before = u.strength.copy()
+    pers = np.where(u.active, before, 0.0)
+    s.week_start_personnel = s.by_side(pers)
+    d_eff, a_eff = s.by_column(effectiveness(u, s.ua.equipment,
+                                             p.north_korea.coordination_penalty))
+
+    contact = (s.depth > 0) & (a_eff > 0)
+    k = p.combat.attrition[:, None]
+    cas = np.stack([k * a_eff, k * d_eff * p.combat.defence_multiplier[:, None]])
+    linear = (p.combat.law == "linear")[:, None]
+    if linear.any():
+        ref = np.maximum(s.reference_personnel, 1.0)[:, None]
+        cas = np.where(linear, cas * s.by_column(pers) / ref, cas)
+    cas = np.where(contact, cas, 0.0)  # (defender's, attackers') casualties per column
+
+    # Spread each column's casualties over its units by strength x exposure.
+    exposure = pers * vulnerability(u, p.north_korea.drone_vulnerability)
+    front = s.flat_front
+    col_cas = np.append(cas.ravel(), 0.0)[front]
+    col_exp = np.append(s.by_column(exposure).ravel(), 0.0)[front]
+    lam = np.divide(col_cas * exposure, col_exp, out=np.zeros_like(exposure),
+                    where=col_exp > 0)
+    draws = rng.uniforms(s.keys, rng.Site.CASUALTIES, s.week, u.uid)
+    casualties = np.minimum(rng.poisson(lam, draws), pers)
+
+    fog = rng.normal(rng.uniforms(s.keys, rng.Site.FOG, s.week, np.arange(s.columns)))
+    ratio = np.divide(a_eff, d_eff, out=np.full_like(a_eff, np.inf), where=d_eff > 0)
+    ratio = ratio * np.exp(p.combat.noise[:, None] * fog)
+    change = np.where(contact & (ratio > p.combat.breakthrough_ratio[:, None]), -1, 0)
+    counter = (contact & (ratio * p.combat.counterattack_ratio[:, None] < 1.0)
+               & (s.depth < s.rows))
+    change[counter] = 1
+
+    _apply_losses(s, before, casualties, contact)
+    _move_front(s, change)
+
+
+def _apply_losses(s: BatchState, before: np.ndarray, casualties: np.ndarray,
+                  contact: np.ndarray) -> None:
+    """Casualties, prisoners, morale, learning and the ineffective-unit rule."""
+    p, u = s.p, s.units
+    u.strength = np.maximum(before - casualties, 0.0)
+    s.week_casualties = s.by_side(casualties)
+    s.casualties += s.week_casualties
+
+    # Prisoners: each North Korean casualty is captured with probability prisoner_share
+    # (a Poisson count with that mean, capped at the casualties: prisoners are rare).
+    nk_cas = np.floor(s.week_casualties[:, Side.NORTH_KOREA])
+    draw = rng.uniform_per_run(s.keys, rng.Site.PRISONERS, s.week)
+    s.week_prisoners = np.minimum(rng.poisson(nk_cas * p.north_korea.prisoner_share, draw),
+                                  nk_cas)
+    s.prisoners += s.week_prisoners
+
+    lost = np.divide(casualties, before, out=np.zeros_like(before), where=before > 0)
+    morale = u.morale - MORALE_LOSS_PER_LOSS * lost
+    morale += p.combat.morale_recovery[:, None] * (1.0 - morale)
+    u.morale = clamp(morale, MORALE_FLOOR, 1.0)
+    # North Korean units learn in contact; the others' experience is fixed.
+    learns = contact.ravel()[s.flat_column] & (u.side == Side.NORTH_KOREA) & u.active
+    lr = p.north_korea.learning_rate[:, None]
+    u.experience = np.where(learns, u.experience + lr * (1.0 - u.experience), u.experience)
+    u.active &= u.strength >= INEFFECTIVE_SHARE * p.front.unit_size[:, None]
+    s.contact = contact
+
+
+def _move_front(s: BatchState, change: np.ndarray) -> None:
+    """Sectors change hands; units on columns Ukraine no longer holds shift to the nearest
+    held column (ties: the lower index); Kursk is retaken when nothing is held."""
+    old_area = s.area_km2()
+    s.depth = clamp(s.depth + change, 0, s.rows)
+    area = s.area_km2()
+    s.week_area_retaken = np.maximum(0.0, old_area - area)
+    lost = s.depth == 0
+    if lost.any():
+        held = ~lost
+        c = np.arange(s.columns)
+        dist = np.abs(c[:, None] - c[None, :]).astype(float)  # (from, to)
+        nearest = np.argmin(np.where(held[:, None, :], dist[None], np.inf), axis=2)
+        u = s.units
+        on_lost = lost.ravel()[s.flat_column] & held.any(axis=1)[:, None]
+        u.column = np.where(on_lost, nearest.ravel()[s.flat_column], u.column)
+        s.refresh_columns()
+    newly = np.isnan(s.retaken_week) & (area <= 0) & (s.initial_area > 0)
+    s.retaken_week[newly] = s.week + 1

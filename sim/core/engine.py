@@ -1,0 +1,152 @@
+"""The week's order of rules, and the batch driver.
+
+:func:`step_week` is the one place that says in which order the rules run; the Mesa model
+(:mod:`sim.core.model`, a batch of one) and :func:`run_batch` (thousands of runs) both call
+it. Order within a week: North Korean arrival, the week's fighting on every contested
+column (:mod:`sim.core.combat`), then the states' rules (Russia, North Korea, Ukraine,
+China, South Korea, NATO/US), the escalation index, and the weekly series.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.core import (
+    china,
+    combat,
+    escalation,
+    nato,
+    north_korea,
+    russia,
+    series,
+    south_korea,
+    ukraine,
+)
+from sim.core.outcomes import outcome_columns
+from sim.core.paramtable import Params
+from sim.core.scenario import Scenario
+from sim.core.state import BatchState, new_state, shape_key
+
+BATCH_MEMORY_BYTES = 48 * 2**20
+"""Working memory a batch may use; batches are sized to stay within it (measured: a
+baseline run needs ~60 kB while it runs, so ~800 runs a batch). Larger batches gain
+nothing (benchmarks/README.md) and would make memory grow with the sweep."""
+
+_BYTES_PER_SLOT = 400  # ~50 float arrays of (runs, slots) alive at once during a week
+_MIN_BATCH, _MAX_BATCH = 8, 4096
+
+
+def step_week(s: BatchState) -> None:
+    """Advance every run of the batch by one week (nothing past the horizon)."""
+    if s.week >= s.horizon:
+        return
+    north_korea.arrive(s)
+    combat.fight(s)
+    s.week += 1
+    russia.step(s)
+    north_korea.step(s)
+    ukraine.step(s)
+    china.step(s)
+    south_korea.step(s)
+    nato.step(s)
+    escalation.update(s)
+    series.record(s)
+
+
+def start(p: Params, seeds: Sequence[int] | np.ndarray, horizon: int,
+          record_series: bool = True) -> BatchState:
+    """Week 0 of a batch, with week 0 of the series recorded."""
+    s = new_state(p, seeds, horizon, record=len(series.SERIES) if record_series else 0)
+    series.record(s)
+    return s
+
+
+def run_to_horizon(s: BatchState) -> BatchState:
+    """Step every run to the horizon; returns the state for chaining."""
+    while s.week < s.horizon:
+        step_week(s)
+    return s
+
+
+@dataclass
+class BatchResult:
+    """What :func:`run_batch` produced, in the order the runs were given.
+
+    ``outcomes``: one array per outcome (:mod:`sim.core.outcomes`). ``blocks``: the weekly
+    series of runs that share a horizon, as (run indices, array of shape (runs, weeks + 1,
+    series)), empty when series were not recorded.
+    """
+
+    outcomes: dict[str, np.ndarray]
+    horizons: np.ndarray
+    blocks: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def runs(self) -> int:
+        return len(self.horizons)
+
+    def series_block(self, run: int) -> np.ndarray:
+        """The weekly series of one run: shape (weeks + 1, series), SERIES order."""
+        for rows, block in self.blocks:
+            hit = np.flatnonzero(rows == run)
+            if hit.size:
+                return block[hit[0]]
+        raise KeyError(f"no series recorded for run {run}")
+
+    def series_of(self, run: int) -> dict[str, np.ndarray]:
+        """The weekly series of one run, by name."""
+        block = self.series_block(run)
+        return {name: block[:, i] for i, name in enumerate(series.SERIES_NAMES)}
+
+
+def batch_size_for(slots: int, horizon: int) -> int:
+    """Runs per batch that keep a batch's working memory within BATCH_MEMORY_BYTES."""
+    per_run = slots * _BYTES_PER_SLOT + (horizon + 1) * len(series.SERIES) * 8
+    return int(np.clip(BATCH_MEMORY_BYTES // max(per_run, 1), _MIN_BATCH, _MAX_BATCH))
+
+
+def run_batch(scenarios: Sequence[Scenario], seeds: Sequence[int] | np.ndarray, *,
+              weeks: int | None = None, record_series: bool = True,
+              batch_size: int | None = None) -> BatchResult:
+    """Run ``scenarios[i]`` with ``seeds[i]`` for every i, many at once.
+
+    Runs are grouped by what must be shared inside a batch (horizon and map shape) and cut
+    into batches of ``batch_size`` (default: sized to memory). A run's numbers depend only
+    on its scenario and seed, never on its batch, its neighbours or their order.
+    """
+    t0 = time.perf_counter()
+    if len(scenarios) != len(seeds):
+        raise ValueError("one seed per scenario")
+    n = len(scenarios)
+    p = Params.from_scenarios(scenarios)
+    seeds = np.asarray(seeds, dtype=np.int64)
+    keys = [shape_key(p, r, weeks) for r in range(n)]
+    horizons = np.array([k[0] for k in keys], dtype=np.int64)
+    outcomes: dict[str, np.ndarray] = {}
+    blocks: list[tuple[np.ndarray, np.ndarray]] = []
+    for key in dict.fromkeys(keys):
+        rows = np.array([r for r in range(n) if keys[r] == key], dtype=np.int64)
+        size = batch_size or _auto_size(p, rows, key[0])
+        for lo in range(0, len(rows), size):
+            idx = rows[lo:lo + size]
+            s = run_to_horizon(start(p.take(idx), seeds[idx], key[0], record_series))
+            for name, col in outcome_columns(s).items():
+                if name not in outcomes:
+                    outcomes[name] = np.empty(n, dtype=col.dtype)
+                outcomes[name][idx] = col
+            if record_series:
+                blocks.append((idx, s.record))
+    return BatchResult(outcomes, horizons, blocks, time.perf_counter() - t0)
+
+
+def _auto_size(p: Params, rows: np.ndarray, horizon: int) -> int:
+    f, nk = p.front, p.north_korea
+    troops = (p.ukraine.troops_kursk + p.russia.troops_kursk + nk.troops_to_kursk
+              + nk.max_waves * nk.wave_size)[rows]
+    slots = int((troops / f.unit_size[rows]).max()) + 4 + int(nk.max_waves[rows].max())
+    return batch_size_for(slots, horizon)

@@ -1,0 +1,57 @@
+"""The event log: what changed in a week, in words ("South Korea approves non-lethal aid to
+Ukraine"). Read off the state by comparing it with what was seen the week before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core.south_korea import ROK_RUNG_EVENTS
+
+if TYPE_CHECKING:
+    from sim.core.state import BatchState
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the log has reported so far, per run."""
+
+    nk_deployed: np.ndarray
+    rok_rung: np.ndarray
+    nato_rung: np.ndarray
+    retaken: np.ndarray
+    waves: np.ndarray
+    drawdowns: np.ndarray
+
+    @classmethod
+    def nothing(cls, runs: int) -> Seen:
+        """Before the run starts: nothing reported yet."""
+        zeros = np.zeros(runs, dtype=np.int64)
+        no = np.zeros(runs, dtype=bool)
+        return cls(no, zeros, zeros, no, zeros, zeros)
+
+
+def seen(s: BatchState) -> Seen:
+    return Seen(s.nk.deployed.copy(), s.rok.rung.copy(), s.nato.rung.copy(),
+                ~np.isnan(s.retaken_week), s.nk.waves.copy(), s.nk.drawdowns.copy())
+
+
+def new_events(s: BatchState, before: Seen, run: int) -> list[str]:
+    """What happened to ``run`` since ``before``, in the order it is told."""
+    out: list[str] = []
+    if s.nk.deployed[run] and not before.nk_deployed[run]:
+        out.append("North Korean units enter combat in Kursk")
+    for r in range(int(before.rok_rung[run]) + 1, int(s.rok.rung[run]) + 1):
+        out.append(ROK_RUNG_EVENTS[r])
+    if s.nato.rung[run] > before.nato_rung[run]:
+        out.append("NATO/US raise support to Ukraine" if s.nato.rung[run] == 2
+                   else "NATO/US condemn the deployment")
+    if s.nk.waves[run] > before.waves[run]:
+        out.append(f"North Korea sends reinforcement wave {int(s.nk.waves[run])}")
+    if s.nk.drawdowns[run] > before.drawdowns[run]:
+        out.append("North Korea draws troops down")
+    if not before.retaken[run] and not np.isnan(s.retaken_week[run]):
+        out.append("Kursk fully retaken by Russian and North Korean forces")
+    return out

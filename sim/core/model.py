@@ -1,0 +1,254 @@
+"""The Mesa model: a batch of one.
+
+:class:`EscalationModel` holds a :class:`~sim.core.state.BatchState` of one run and steps
+it with the same :func:`~sim.core.engine.step_week` that sweeps use for thousands of runs,
+so there is one copy of the rules. Its agents are Mesa agents that view their row of that
+state: a :class:`Unit` (a ``CellAgent`` on the Kursk map) per deployed battalion, and one
+agent per state (Russia, North Korea, Ukraine, China, South Korea, NATO/US) whose rule is
+the batch function in the module named after it. The model never writes files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+from typing import Any
+
+import mesa
+import numpy as np
+from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
+
+from sim.core import china, engine, events, nato, north_korea, russia, south_korea, ukraine
+from sim.core.outcomes import outcome_columns, record_of
+from sim.core.paramtable import Params
+from sim.core.rng import SEED_LIMIT
+from sim.core.scenario import Scenario
+from sim.core.series import SERIES, SERIES_NAMES
+from sim.core.state import BatchState
+from sim.core.units import Side
+
+
+class Unit(CellAgent):
+    """A battalion-sized unit: a view of its slot in the model's unit arrays."""
+
+    def __init__(self, model: EscalationModel, slot: int, cell: Any) -> None:
+        super().__init__(model)
+        self.slot = slot
+        self.cell = cell
+
+    def _get(self, name: str) -> Any:
+        return getattr(self.model.state.units, name)[0, self.slot]  # type: ignore[attr-defined]
+
+    @property
+    def side(self) -> Side:
+        return Side(int(self._get("side")))
+
+    @property
+    def strength(self) -> float:
+        return float(self._get("strength"))
+
+    @property
+    def experience(self) -> float:
+        return float(self._get("experience"))
+
+    @property
+    def morale(self) -> float:
+        return float(self._get("morale"))
+
+    @property
+    def active(self) -> bool:
+        return bool(self._get("active"))
+
+    @property
+    def column(self) -> int:
+        return int(self._get("column"))
+
+
+def _view(part: str, name: str, doc: str) -> property:
+    """A read-only attribute of a state agent: its run's value in ``state.<part>.<name>``."""
+
+    def get(self: StateActor) -> Any:
+        value = getattr(getattr(self.model.state, part), name)[0]
+        return value.item() if isinstance(value, np.generic) else value
+
+    return property(get, doc=doc)
+
+
+class StateActor(mesa.Agent):
+    """A state: a view of its run's row of the batch state. ``rule`` is the batch
+    function (in the module named after the state) that the engine calls each week."""
+
+    model: EscalationModel
+
+
+class Russia(StateActor):
+    """Desperation and the reward package (:mod:`sim.core.russia`)."""
+
+    rule = staticmethod(russia.step)
+    desperation = _view("ru", "desperation", "0-1")
+    finance_musd = _view("ru", "finance_musd", "USD million, cumulative")
+    food_t = _view("ru", "food_t", "tonnes, cumulative")
+    fuel_bbl = _view("ru", "fuel_bbl", "barrels, cumulative")
+    tech_level = _view("ru", "tech_level", "0-1")
+
+
+class NorthKorea(StateActor):
+    """The deployment and Kim's prestige (:mod:`sim.core.north_korea`)."""
+
+    rule = staticmethod(north_korea.step)
+    prestige = _view("nk", "prestige", "0-1")
+    prestige_min = _view("nk", "prestige_min", "0-1")
+    sent = _view("nk", "sent", "soldiers sent to Russia")
+    waves = _view("nk", "waves", "reinforcement waves sent")
+    drawdowns = _view("nk", "drawdowns", "draw-downs")
+    deployed = _view("nk", "deployed", "the first units have entered combat")
+
+    @property
+    def troops_in_russia(self) -> float:
+        return float(self.model.state.nk.troops_in_russia(self.model.state)[0])
+
+    @property
+    def in_combat(self) -> float:
+        return float(self.model.state.nk.in_combat(self.model.state)[0])
+
+
+class Ukraine(StateActor):
+    """Equipment and replacements (:mod:`sim.core.ukraine`)."""
+
+    rule = staticmethod(ukraine.step)
+    equipment = _view("ua", "equipment", "equipment multiplier")
+
+
+class China(StateActor):
+    """Pressure for restraint (:mod:`sim.core.china`)."""
+
+    rule = staticmethod(china.step)
+    restraint = _view("china", "restraint", "0-1")
+
+
+class SouthKorea(StateActor):
+    """Threat perception and the ladder (:mod:`sim.core.south_korea`)."""
+
+    rule = staticmethod(south_korea.step)
+    perception = _view("rok", "perception", "0-1")
+    rung = _view("rok", "rung", "0-4")
+
+
+class Nato(StateActor):
+    """Condemnation and support (:mod:`sim.core.nato`)."""
+
+    rule = staticmethod(nato.step)
+    rung = _view("nato", "rung", "0-2")
+
+
+def _reported(i: int, model: EscalationModel) -> float:
+    """A series' value at the model's current week (the engine recorded it)."""
+    return float(model.state.record[0, model.state.week, i])
+
+
+class EscalationModel(mesa.Model):
+    """The Kursk deployment and the escalation around it.
+
+    ``EscalationModel(scenario, rng=seed)``; ``step()`` advances one week; ``run()`` to the
+    horizon; ``outcomes()`` gives the flat outcome record and ``series()`` the weekly
+    time series. The run's random numbers come from its seed alone (an int in [0, 2**63);
+    a Generator or None draws one from ``self.rng``), so the same run in a sweep of
+    thousands gives the same numbers.
+    """
+
+    def __init__(
+        self, scenario: Scenario | None = None, *, rng: Any = None, weeks: int | None = None
+    ) -> None:
+        super().__init__(rng=rng)
+        cfg = scenario if scenario is not None else Scenario()
+        self.config = cfg
+        self.seed = (int(rng) if isinstance(rng, int | np.integer)
+                     else int(self.rng.integers(SEED_LIMIT)))
+        self.horizon = weeks if weeks is not None else cfg.weeks
+        self.state: BatchState = engine.start(Params.from_scenarios([cfg]), [self.seed],
+                                              self.horizon)
+        f = cfg.front
+        self.rows = f.rows
+        self.grid = OrthogonalMooreGrid((f.columns, f.rows), torus=False, random=self.random)
+        self.start_date = dt.date.fromisoformat(cfg.start_date)
+        self.initial_area_km2 = float(self.state.initial_area[0])
+        self.ru, self.nk, self.ua = Russia(self), NorthKorea(self), Ukraine(self)
+        self.china, self.rok, self.nato = China(self), SouthKorea(self), Nato(self)
+        self._units: dict[int, Unit] = {}
+        self._placed = np.zeros(0, dtype=np.int64)  # cell index each slot's agent is on
+        self.events: list[tuple[int, str]] = []
+        self._seen = events.Seen.nothing(1)
+        self._after_week()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={x.name: partial(_reported, i) for i, x in enumerate(SERIES)})
+        self.datacollector.collect(self)
+
+    @property
+    def week(self) -> int:
+        return self.state.week
+
+    # ----------------------------------------------------------------- stepping
+    def step(self) -> None:
+        """Advance one week."""
+        if self.week >= self.horizon:
+            self.running = False
+            return
+        engine.step_week(self.state)
+        self._after_week()
+        self.datacollector.collect(self)
+        if self.week >= self.horizon:
+            self.running = False
+
+    def run(self) -> EscalationModel:
+        """Step to the horizon; returns the model for chaining."""
+        while self.running and self.week < self.horizon:
+            self.step()
+        self.running = False
+        return self
+
+    def _after_week(self) -> None:
+        """Unit agents for newly deployed slots, new cells for units whose line moved (a few
+        a week), and the week's events."""
+        u = self.state.units
+        depth = self.state.depth[0]
+        cols = u.column[0]
+        rows = np.where(u.side[0] == Side.UKRAINE, np.maximum(depth[cols] - 1, 0),
+                        np.minimum(depth[cols], self.rows - 1))
+        target = np.where(u.deployed[0], cols * self.rows + rows, -1)
+        if len(self._placed) != len(target):
+            self._placed = np.full(len(target), -1)
+        for slot in np.flatnonzero(target != self._placed):
+            cell = self.grid[(int(cols[slot]), int(rows[slot]))]
+            agent = self._units.get(int(slot))
+            if agent is None:
+                self._units[int(slot)] = Unit(self, int(slot), cell)
+            else:
+                agent.cell = cell
+        self._placed = target
+        self.events += [(self.week, text) for text in
+                        events.new_events(self.state, self._seen, 0)]
+        self._seen = events.seen(self.state)
+
+    # ----------------------------------------------------------------- reporters
+    @property
+    def area_km2(self) -> float:
+        """Ukrainian-held area of Kursk."""
+        return float(self.state.area_km2()[0])
+
+    @property
+    def depth(self) -> np.ndarray:
+        """Sectors held by Ukraine in each column."""
+        return self.state.depth[0]
+
+    @property
+    def escalation_index(self) -> float:
+        return float(self.state.escalation[0])
+
+    def series(self) -> dict[str, np.ndarray]:
+        """The weekly time series as columns of equal length (weeks 0 to now)."""
+        data = self.datacollector.model_vars
+        return {name: np.asarray(data[name], dtype=float) for name in SERIES_NAMES}
+
+    def outcomes(self) -> dict[str, Any]:
+        """The flat outcome record of the run so far (see :mod:`sim.core.outcomes`)."""
+        return record_of(outcome_columns(self.state), 0)

@@ -1,0 +1,233 @@
+"""The state of a batch of runs: plain arrays with a leading run axis.
+
+One :class:`BatchState` holds every run of a batch at the same week: the units (runs x
+slots, :mod:`sim.core.units`), the front (runs x columns), the week's bookkeeping, and one
+state object per actor (:mod:`sim.core.russia`, ...). All runs of a batch share the map's
+shape (columns, rows) and the horizon; :func:`sim.core.engine.run_batch` groups runs
+accordingly. A snapshot of a run is a copy of these arrays: there is no generator state
+(random numbers are a function of the run's key and the week, :mod:`sim.core.rng`).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.core import china, escalation, nato, north_korea, russia, south_korea, ukraine
+from sim.core.paramtable import Params
+from sim.core.rng import SEED_LIMIT, run_keys
+from sim.core.units import (
+    EMPTY,
+    GROUP_NK_WAVE0,
+    GROUP_RUSSIA,
+    GROUP_UKRAINE,
+    Side,
+    Units,
+    deploy,
+    layout,
+    unit_counts,
+)
+
+
+@dataclass
+class BatchState:
+    """Everything a batch of runs is at one week. Arrays are per run unless noted."""
+
+    p: Params
+    seeds: np.ndarray  # int64
+    keys: np.ndarray  # uint64, from the seeds
+    horizon: int
+    columns: int
+    rows: int
+    units: Units
+    depth: np.ndarray  # (runs, columns) sectors held by Ukraine in each column
+    initial_area: np.ndarray
+    reference_personnel: np.ndarray  # mean personnel per column at the start (linear law)
+    week: int = 0
+    casualties: np.ndarray = field(default=None)  # (runs, 3) cumulative, by Side
+    week_casualties: np.ndarray = field(default=None)  # (runs, 3)
+    week_start_personnel: np.ndarray = field(default=None)  # (runs, 3)
+    prisoners: np.ndarray = field(default=None)
+    week_prisoners: np.ndarray = field(default=None)
+    week_area_retaken: np.ndarray = field(default=None)  # km²
+    retaken_week: np.ndarray = field(default=None)  # NaN until Kursk is fully retaken
+    contact: np.ndarray = field(default=None)  # (runs, columns) last week's contact
+    escalation: np.ndarray = field(default=None)
+    escalation_peak: np.ndarray = field(default=None)
+    ru: russia.RussiaState = field(default=None)
+    nk: north_korea.NorthKoreaState = field(default=None)
+    ua: ukraine.UkraineState = field(default=None)
+    china: china.ChinaState = field(default=None)
+    rok: south_korea.SouthKoreaState = field(default=None)
+    nato: nato.NatoState = field(default=None)
+    record: np.ndarray | None = None  # (runs, horizon + 1, series) when recording
+    # Flat indices that let one ``bincount`` sum a (runs, slots) array by run and column or
+    # by run and side (padding slots go to a last, discarded bin):
+    flat_column: np.ndarray = field(default=None)  # run * columns + column
+    flat_front: np.ndarray = field(default=None)  # as flat_column, attackers + runs * columns
+    flat_side: np.ndarray = field(default=None)  # run * 3 + side
+
+    @property
+    def runs(self) -> int:
+        return len(self.seeds)
+
+    def area_km2(self) -> np.ndarray:
+        """Ukrainian-held area of Kursk."""
+        return self.depth.sum(axis=1) * self.p.front.sector_km2
+
+    def refresh_columns(self) -> None:
+        """Recompute the flat column indices after units were placed or moved."""
+        u, rc = self.units, self.runs * self.columns
+        self.flat_column = (np.arange(self.runs) * self.columns)[:, None] + u.column
+        self.flat_front = np.where(u.side == Side.UKRAINE, self.flat_column,
+                                   np.where(u.side == EMPTY, 2 * rc, rc + self.flat_column))
+
+    def by_column(self, x: np.ndarray) -> np.ndarray:
+        """Sums of a (runs, slots) array per front column: shape (2, runs, columns), the
+        defender's (Ukraine's) first, the attackers' second. Term by term in slot order, so a
+        run's sums do not depend on its batch."""
+        rc = self.runs * self.columns
+        sums = np.bincount(self.flat_front.ravel(), weights=x.ravel(), minlength=2 * rc + 1)
+        return sums[: 2 * rc].reshape(2, self.runs, self.columns)
+
+    def by_side(self, x: np.ndarray) -> np.ndarray:
+        """Per-run sums of a (runs, slots) array by side: shape (runs, 3), Side order."""
+        sums = np.bincount(self.flat_side.ravel(), weights=x.ravel(), minlength=3 * self.runs + 1)
+        return sums[: 3 * self.runs].reshape(self.runs, 3)
+
+    def personnel(self) -> np.ndarray:
+        """Soldiers in the line by side: shape (runs, 3)."""
+        return self.by_side(np.where(self.units.active, self.units.strength, 0.0))
+
+    def refresh_sides(self) -> None:
+        """The side index (fixed for a run: a slot's side never changes)."""
+        u = self.units
+        self.flat_side = np.where(u.side == EMPTY, 3 * self.runs,
+                                  np.arange(self.runs)[:, None] * 3 + u.side)
+
+    def copy(self) -> BatchState:
+        """An independent deep copy (a snapshot)."""
+        return copy.deepcopy(self)
+
+    def take(self, rows: np.ndarray) -> BatchState:
+        """The state of a subset of runs (same week), as an independent copy."""
+        out = copy.copy(self)
+        out.p = self.p.take(rows)
+        for name, value in vars(self).items():
+            if name in ("p", "flat_column", "flat_front", "flat_side"):
+                continue
+            if isinstance(value, np.ndarray):
+                setattr(out, name, value[rows].copy())
+            elif isinstance(value, Units):
+                setattr(out, name, value.take(rows))
+            elif hasattr(value, "__dataclass_fields__"):
+                setattr(out, name, type(value)(**{k: v[rows].copy()
+                                                  for k, v in vars(value).items()}))
+        out.refresh_columns()
+        out.refresh_sides()
+        return out
+
+
+def initial_depths(sectors: int, columns: int, rows: int) -> np.ndarray:
+    """Spread ``sectors`` Ukrainian-held sectors over the columns, deepest in the middle.
+
+    The salient was deepest along the Sudzha axis, in its middle; a triangular profile
+    (largest-remainder rounding, capped at ``rows``) is the simplest shape with that property.
+    """
+    sectors = min(sectors, columns * rows)
+    weights = 1.0 + np.minimum(np.arange(columns), np.arange(columns)[::-1])
+    depth = np.zeros(columns, dtype=np.int64)
+    remaining = sectors
+    while remaining > 0:
+        open_cols = depth < rows
+        share = np.where(open_cols, weights, 0.0)
+        ideal = remaining * share / share.sum()
+        add = np.minimum(np.floor(ideal).astype(np.int64), rows - depth)
+        if add.sum() == 0:  # hand out single sectors by largest remainder
+            order = np.argsort(-(ideal - np.floor(ideal)), kind="stable")
+            for c in order:
+                if remaining and depth[c] < rows:
+                    depth[c] += 1
+                    remaining -= 1
+            continue
+        depth += add
+        remaining -= int(add.sum())
+    return depth
+
+
+def shape_key(p: Params, run: int, weeks: int | None) -> tuple[int, int, int]:
+    """What runs must share to be in one batch: horizon, columns, rows."""
+    horizon = int(weeks if weeks is not None else p.weeks[run])
+    return horizon, int(p.front.columns[run]), int(p.front.rows[run])
+
+
+def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchState:
+    """Week 0 of a batch: units placed, actors initialised, North Koreans arrived if due at
+    week 0. ``record``: number of weekly series to record (0: none)."""
+    seeds = np.asarray(seeds, dtype=np.int64)
+    if len(seeds) and (seeds.min() < 0 or seeds.max() >= SEED_LIMIT):
+        raise ValueError("seeds must be whole numbers in [0, 2**63)")
+    runs = p.runs
+    f = p.front
+    columns, rows = int(f.columns[0]), int(f.rows[0])
+    cache: dict[int, np.ndarray] = {}
+    depth = np.empty((runs, columns), dtype=np.int64)
+    sectors = np.rint(f.ukraine_held_km2 / f.sector_km2).astype(np.int64)
+    for r in range(runs):
+        n = int(sectors[r])
+        if n not in cache:
+            cache[n] = initial_depths(n, columns, rows)
+        depth[r] = cache[n]
+
+    nk = p.north_korea
+    size = f.unit_size
+    waves = int(nk.max_waves.max(initial=0))
+    sizes = np.zeros((runs, GROUP_NK_WAVE0 + waves), dtype=np.int64)
+    sizes[:, GROUP_UKRAINE] = unit_counts(p.ukraine.troops_kursk, size)
+    sizes[:, GROUP_RUSSIA] = unit_counts(p.russia.troops_kursk, size)
+    sizes[:, GROUP_NK_WAVE0 - 1] = unit_counts(nk.troops_to_kursk, size)
+    wave_units = unit_counts(nk.wave_size, size)
+    for k in range(waves):
+        sizes[:, GROUP_NK_WAVE0 + k] = np.where(k < nk.max_waves, wave_units, 0)
+    group_side = np.array([Side.UKRAINE, Side.RUSSIA] + [Side.NORTH_KOREA] * (1 + waves))
+    units = layout(sizes, group_side)
+    assert (units.side != EMPTY).sum() == sizes.sum()
+
+    s = BatchState(
+        p=p, seeds=seeds, keys=run_keys(seeds), horizon=horizon, columns=columns, rows=rows,
+        units=units, depth=depth, initial_area=depth.sum(axis=1) * f.sector_km2,
+        reference_personnel=np.zeros(runs),
+    )
+    s.refresh_sides()
+    everyone = np.ones(runs, dtype=bool)
+    for group, sec in ((GROUP_UKRAINE, p.ukraine), (GROUP_RUSSIA, p.russia)):
+        deploy(units, everyone, np.full(runs, group), sec.troops_kursk.astype(float), size,
+               sec.troop_quality, sec.experience, depth)
+    s.refresh_columns()
+    pers = s.personnel()
+    s.reference_personnel = (pers[:, Side.UKRAINE] + pers[:, Side.RUSSIA]) / columns
+    zeros3 = np.zeros((runs, 3))
+    s.casualties, s.week_casualties, s.week_start_personnel = (zeros3.copy(), zeros3.copy(),
+                                                               zeros3.copy())
+    s.prisoners, s.week_prisoners = np.zeros(runs), np.zeros(runs)
+    s.week_area_retaken = np.zeros(runs)
+    s.retaken_week = np.full(runs, np.nan)
+    s.contact = np.zeros((runs, columns), dtype=bool)
+    # Actors in stepping order; China before South Korea so that Seoul's rule sees this
+    # week's restraint.
+    s.ru = russia.init(s)
+    s.nk = north_korea.init(s)
+    s.ua = ukraine.init(s)
+    s.china = china.init(s)
+    s.rok = south_korea.init(s)
+    s.nato = nato.init(s)
+    s.escalation = np.zeros(runs)
+    s.escalation_peak = np.zeros(runs)
+    escalation.update(s)
+    north_korea.arrive(s)  # those due at week 0
+    if record:
+        s.record = np.full((runs, horizon + 1, record), np.nan)
+    return s

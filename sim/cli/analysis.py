@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
 from sim.analysis.discovery import EVENTS
@@ -31,42 +32,91 @@ def _failed_note(rs) -> None:
         console.print(f"[yellow]{rs.n_failed} failed runs are left out[/yellow]")
 
 
-def cmd_plot(args: argparse.Namespace) -> int:
-    from sim.analysis.commands import KEY_OUTCOMES, plot_results
-    from sim.analysis.results import load_results
-    from sim.analysis.summary import describe_outcomes
-
-    rs = load_results(args.dir)
-    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+def _formats(text: str) -> tuple[str, ...]:
+    formats = tuple(dict.fromkeys(f.strip() for f in text.split(",") if f.strip()))
     bad = [f for f in formats if f not in ("png", "svg", "pdf")]
     if bad or not formats:
-        raise UserError(f"--formats: expected png, svg and/or pdf, got {args.formats!r}")
-    target = plot_results(rs, formats, args.outcome)
+        raise UserError(f"--formats: expected png, svg and/or pdf, got {text!r}")
+    return formats
+
+
+def _density(value: float) -> float:
+    if not 0 < value <= 1:
+        raise UserError(f"--density: expected a share in (0, 1], got {value}")
+    return value
+
+
+def _workers(preload: tuple[str, ...]):
+    """The command's worker processes. Their forkserver is started first, so that its
+    imports (matplotlib, scikit-learn) run on another core while this process opens the
+    store."""
+    from sim.analysis.parallel import Workers, start_server
+
+    workers = Workers(preload=preload)
+    if workers.parallel:
+        start_server(preload)
+    return workers
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    formats = _formats(args.formats)
+    from sim.analysis.parallel import PRELOAD_FIGURES
+
+    workers = _workers(PRELOAD_FIGURES)
+    from sim.analysis.commands import FIGURE_STEPS, KEY_OUTCOMES, plot_results
+    from sim.analysis.progress import Progress
+    from sim.analysis.results import load_results
+
+    rs = load_results(args.dir)
+    with Progress("plot", FIGURE_STEPS) as progress, workers:
+        target, summary = plot_results(rs, formats, args.outcome, progress, workers)
     _failed_note(rs)
-    console.print(_frame_table(describe_outcomes(rs.runs, KEY_OUTCOMES),
-                               f"{rs.name}: {len(rs.runs)} runs"))
+    console.print(_frame_table(summary.loc[KEY_OUTCOMES], f"{rs.name}: {rs.n_runs} runs"))
     console.print(f"wrote {len(list(target.iterdir()))} files to {target}/")
     return 0
 
 
+def print_analysis(result) -> None:
+    """Sensitivity tables (or why their numbers cannot be read) and the PRIM rule."""
+    from sim.analysis.sensitivity import display_table
+
+    for sens in result.sensitivity.values():
+        shown = display_table(sens)
+        if shown is not None:
+            console.print(_frame_table(shown, sens.title))
+        else:
+            console.print(f"[bold]{escape(sens.title)}[/bold]")
+        console.print(f"  {escape(sens.note)}", highlight=False)
+        if sens.warning:
+            console.print(f"  [bold red]{escape(sens.warning)}[/bold red]", highlight=False)
+    console.print("[bold]scenario discovery (PRIM)[/bold]")
+    console.print(escape(result.box.rule() if result.box else result.discovery_note),
+                  highlight=False)
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from sim.analysis.commands import KEY_OUTCOMES, analyze_results, write_analysis
+    density = _density(args.density)
+    formats = _formats(args.formats)
+    from sim.analysis.parallel import PRELOAD_ESTIMATORS
+
+    workers = _workers(PRELOAD_ESTIMATORS)
+    from sim.analysis.commands import (
+        ANALYSIS_STEPS_EXTRA,
+        KEY_OUTCOMES,
+        analyze_results,
+        write_analysis,
+    )
+    from sim.analysis.progress import Progress
     from sim.analysis.results import load_results
 
     rs = load_results(args.dir)
-    outcomes = args.outcome or KEY_OUTCOMES
-    if not 0 < args.density <= 1:
-        raise UserError(f"--density: expected a share in (0, 1], got {args.density}")
-    result = analyze_results(rs, outcomes, args.event, args.density)
+    outcomes = list(dict.fromkeys(args.outcome)) or KEY_OUTCOMES
+    with Progress("analyze", len(outcomes) + ANALYSIS_STEPS_EXTRA) as progress, workers:
+        result = analyze_results(rs, outcomes, args.event, density, progress,
+                                 workers=workers)
+        target = write_analysis(rs, result, formats, progress, workers)
     _failed_note(rs)
-    for o, (method, table) in result.sensitivity.items():
-        title = (f"Sobol indices of {o} (SALib)" if method == "sobol"
-                 else f"{o}: model-free ranking (random-forest permutation importance; "
-                 "not a variance share)")
-        console.print(_frame_table(table, title))
-    console.print("[bold]scenario discovery (PRIM)[/bold]")
-    console.print(result.box.rule() if result.box else result.discovery_note)
-    target = write_analysis(rs, result)
+    print_analysis(result)
     console.print(f"wrote tables and charts to {target}/")
     return 0
 
@@ -74,11 +124,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.dirs) < 2:
         raise UserError("compare: give at least two result folders")
-    from sim.analysis.commands import KEY_OUTCOMES, compare_results, write_compare
+    from sim.analysis.commands import (
+        KEY_OUTCOMES,
+        check_outcomes,
+        compare_results,
+        write_compare,
+    )
     from sim.analysis.results import load_results
 
+    outcomes = list(dict.fromkeys(args.outcome)) or KEY_OUTCOMES
+    check_outcomes(outcomes)
     sets = [load_results(d) for d in args.dirs]
-    outcomes = args.outcome or KEY_OUTCOMES
     table, rungs = compare_results(sets, outcomes)
     ref = table.columns[-1]
     for o in outcomes:
@@ -94,11 +150,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    density = _density(args.density)
+    from sim.analysis.parallel import PRELOAD_ESTIMATORS
+
+    workers = _workers(PRELOAD_ESTIMATORS)
+    from sim.analysis.commands import ANALYSIS_STEPS_EXTRA, FIGURE_STEPS, KEY_OUTCOMES
+    from sim.analysis.progress import Progress
     from sim.analysis.report import write_report
     from sim.analysis.results import load_results
 
     rs = load_results(args.dir)
-    path = write_report(rs, args.event, args.density)
+    steps = FIGURE_STEPS + len(KEY_OUTCOMES) + ANALYSIS_STEPS_EXTRA
+    with Progress("report", steps) as progress, workers:
+        path = write_report(rs, args.event, density, progress, workers)
+    _failed_note(rs)
     console.print(f"wrote {path}")
     return 0
 
@@ -109,7 +174,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dir", help="a result folder (from wargame sweep or wargame run)")
     p.add_argument("--outcome", default="escalation_peak",
                    help="outcome for the parameter scatter (default escalation_peak)")
-    p.add_argument("--formats", default="png,svg", help="figure formats (default png,svg)")
+    p.add_argument("--formats", default="png",
+                   help="figure formats, comma-separated: png, svg, pdf (default png)")
     p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("analyze", help="sensitivity (Sobol or model-free) and scenario "
@@ -122,6 +188,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "'escalation_peak>=45' (default offensive)")
     p.add_argument("--density", type=float, default=0.75,
                    help="PRIM: least share of runs in the box with the event (default 0.75)")
+    p.add_argument("--formats", default="png",
+                   help="chart formats, comma-separated: png, svg, pdf (default png)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("compare", help="outcome distributions of several result folders")

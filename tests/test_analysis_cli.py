@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.commands import KEY_OUTCOMES
+from sim.analysis.defaults import KEY_OUTCOMES
 from sim.analysis.sensitivity import outcome_values, problem_from_params, sobol_indices
 from sim.cli import main
 from tests.conftest import ROOT

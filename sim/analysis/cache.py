@@ -46,3 +46,19 @@ def read_stamp(folder: Path, kind: str, digest: str) -> dict[str, Any] | None:
                                                                      code_version()):
         return None
     return stamp
+
+
+def report_inputs_fresh(root: Path, digest: str, event: str, min_density: float,
+                        outcomes: list[str]) -> bool:
+    """Whether `report` on ``root`` would only reuse: PNG figures, and (for a sweep) an
+    analysis of these outcomes for this event and density, all of this store. Needs only
+    file stats and the stamps, so the command can skip starting workers."""
+    figures = read_stamp(root / "figures", "figures", digest)
+    if figures is None or "png" not in figures.get("formats", []):
+        return False
+    if not (root / "manifest.json").is_file():
+        return True
+    analysis = read_stamp(root / "analysis", "analysis", digest)
+    return (analysis is not None and analysis.get("event") == event
+            and analysis.get("min_density") == min_density
+            and set(outcomes) <= set(analysis.get("outcomes", [])))

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.cache import read_stamp, write_stamp
+from sim.analysis.defaults import EVENT, MIN_DENSITY
 from sim.analysis.discovery import Box, parse_event, start_discovery
 from sim.analysis.parallel import Workers
 from sim.analysis.progress import Progress
@@ -43,13 +44,6 @@ from sim.analysis.summary import (
 )
 from sim.core.outcomes import BY_NAME
 from sim.errors import UserError
-
-KEY_OUTCOMES: list[str] = [
-    "escalation_peak", "rok_max_rung", "ukraine_area_end_km2", "casualties_north_korea",
-    "nk_prestige_min", "tech_level",
-]
-"""Outcomes analysed by default: escalation, the ladder, the front, the North's losses and
-prestige, and the technology Seoul fears."""
 
 SCATTER_SAMPLE = 5_000
 """Runs drawn in the parameter scatter at most (a seeded random sample beyond it)."""
@@ -89,7 +83,8 @@ def figure_jobs(rs: ResultSet, scatter_outcome: str = "escalation_peak",
     if rs.has_series:
         step(f"fan-chart bands over {rs.n_runs * (rs.horizon + 1):,} weekly rows")
         bands = {s: fan_bands(rs, s) for s in FAN_SERIES}
-        jobs.append(FigureJob("fan_charts", "plot_fan_charts", (bands, rs.name, rs.n_runs)))
+        jobs.append(FigureJob("fan_charts", "plot_fan_charts", (bands, rs.name, rs.n_runs),
+                              cost=3))
         advance()
         step("rung probabilities by week")
         jobs.append(FigureJob("rung_probabilities", "plot_rung_probabilities",
@@ -102,7 +97,8 @@ def figure_jobs(rs: ResultSet, scatter_outcome: str = "escalation_peak",
         runs = rs.frame([*rs.param_names, scatter_outcome, "rok_max_rung"], sample=sample)
         jobs.append(FigureJob(f"scatter_{scatter_outcome}", "plot_param_scatter",
                               (runs, rs.param_names, scatter_outcome,
-                               BY_NAME[scatter_outcome].unit, rs.name, rs.n_runs)))
+                               BY_NAME[scatter_outcome].unit, rs.name, rs.n_runs),
+                              cost=len(rs.param_names)))
     advance()
     return jobs
 
@@ -168,8 +164,8 @@ class Analysis:
     sensitivity: dict[str, Sensitivity] = field(default_factory=dict)
     box: Box | None = None
     discovery_note: str = ""
-    event: str = "offensive"
-    min_density: float = 0.75
+    event: str = EVENT
+    min_density: float = MIN_DENSITY
     reused: list[str] = field(default_factory=list)  # what came from a stamped folder
 
 

@@ -140,7 +140,11 @@ def plot_outcome_distribution(dist: Distribution, unit: str, meaning: str,
     """Histogram (with a density line where the values vary) and ECDF of one outcome,
     with the median and the 5-95% interval marked. Runs without a value (the event never
     happened) are counted aside. ``dist`` is computed by :func:`summary.distributions`."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    # Fixed margins rather than a layout engine, and the histogram as one stepped patch
+    # rather than a rectangle per bin: a sweep has ~26 of these figures, and the two
+    # halve the cost of drawing each (0.2 s to 0.1 s)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.84, wspace=0.22)
     never = 1.0 - dist.values / dist.runs if dist.runs else 0.0
     fig.suptitle(wrap_title(f"{meaning} ({label}, {dist.runs} runs"
                             + (f"; never in {never:.0%}" if never > 0 else "") + ")", 110),
@@ -151,8 +155,7 @@ def plot_outcome_distribution(dist: Distribution, unit: str, meaning: str,
         return fig
     widths = np.diff(dist.edges)
     density = dist.counts / (dist.counts.sum() * widths)
-    ax1.bar(dist.edges[:-1], density, widths, align="edge", color=PALETTE["nato"], alpha=0.7,
-            edgecolor="white")
+    ax1.stairs(density, dist.edges, fill=True, color=PALETTE["nato"], alpha=0.7)
     if len(dist.kde_x):
         ax1.plot(dist.kde_x, dist.kde_y, color=PALETTE["neutral"], lw=1)
     ax1.set(xlabel=f"{dist.name} ({unit})", ylabel="density", title="histogram")
@@ -289,8 +292,9 @@ def plot_sensitivity(sens: Sensitivity, label: str) -> Figure:
         ax.set(xlabel="Sobol index (share of variance)")
     else:
         r2 = float(table["surrogate_r2"].iloc[0])
-        title = (f"Model-free importance for {sens.outcome} ({label})\nrandom-forest "
-                 f"permutation importance, held-out R² = {r2:.2f}; not a variance share")
+        title = (f"Model-free importance for {sens.outcome} ({label})\n"
+                 + wrap_title("random-forest permutation importance (not a variance share), "
+                              f"held-out R² = {r2:.2f}", 70))
         if not whole:
             ax.barh(y, table["importance"], 0.6, xerr=table["spread"], color=PALETTE["nato"],
                     label="permutation importance (± spread of two samples)")

@@ -20,6 +20,7 @@ class FigureJob:
     draw: str
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
+    cost: float = 1.0  # relative drawing time: the costly ones are started first
 
 
 def draw_and_save(job: FigureJob, folder: Path, formats: tuple[str, ...]) -> list[Path]:
@@ -35,6 +36,8 @@ def render(jobs: list[FigureJob], folder: Path, formats: tuple[str, ...],
            advance: Callable[[], None] | None = None) -> list[Path]:
     """Draw ``jobs`` into ``folder``; returns the files in the order of ``jobs``.
     ``advance`` is called once per finished figure (for a progress bar)."""
-    calls = [(job, folder, formats) for job in jobs]
-    done = (workers or Workers(1)).map(draw_and_save, calls, advance)
-    return [p for files in done for p in files]
+    order = sorted(range(len(jobs)), key=lambda i: -jobs[i].cost)  # longest first
+    done = (workers or Workers(1)).map(draw_and_save,
+                                       [(jobs[i], folder, formats) for i in order], advance)
+    by_job = dict(zip(order, done, strict=True))
+    return [p for i in range(len(jobs)) for p in by_job[i]]

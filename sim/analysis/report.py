@@ -22,7 +22,6 @@ from pathlib import Path
 import pandas as pd
 
 from sim.analysis.commands import (
-    KEY_OUTCOMES,
     Analysis,
     analyze_results,
     plot_results,
@@ -30,6 +29,7 @@ from sim.analysis.commands import (
     stamped_figures,
     write_analysis,
 )
+from sim.analysis.defaults import EVENT, KEY_OUTCOMES, MIN_DENSITY
 from sim.analysis.parallel import Workers
 from sim.analysis.progress import Progress
 from sim.analysis.results import ResultSet
@@ -160,7 +160,7 @@ def report_analysis(rs: ResultSet, event: str, min_density: float,
     return analysis
 
 
-def write_report(rs: ResultSet, event: str = "offensive", min_density: float = 0.75,
+def write_report(rs: ResultSet, event: str = EVENT, min_density: float = MIN_DENSITY,
                  progress: Progress | None = None, workers: Workers | None = None) -> Path:
     """Figures and analysis (reused or computed), then DIR/report.html atomically."""
     figures = stamped_figures(rs)

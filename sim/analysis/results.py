@@ -120,6 +120,23 @@ def folder_digest(files: list[Path]) -> str:
     return h.hexdigest()[:16]
 
 
+def store_digest(root: Path) -> str | None:
+    """The digest :func:`load_results` gives this folder, computed from file names and
+    stats alone (no DuckDB, no pandas): cheap enough to decide, before anything heavy is
+    imported, whether stamped outputs can be reused. None if not a result folder."""
+    root = Path(root)
+    if (root / "manifest.json").is_file():
+        runs_parts, series_parts = committed_parts(root)
+        extra = [root / "points.parquet"] if (root / "points.parquet").is_file() else []
+        return folder_digest([root / "manifest.json", *extra, *runs_parts, *series_parts])
+    if (root / "outcomes.json").is_file():
+        files = [root / "outcomes.json"]
+        if (root / "timeseries.csv").is_file():
+            files.append(root / "timeseries.csv")
+        return folder_digest(files)
+    return None
+
+
 def _connect() -> duckdb.DuckDBPyConnection:
     import duckdb
 
@@ -184,8 +201,7 @@ def _open_sweep(root: Path) -> ResultSet:
         raise UserError(f"{root}: all {n_all} stored runs failed; nothing to analyse",
                         hint="see the 'error' column of runs/")
     design = manifest.get("design") or {}
-    extra = [root / "points.parquet"] if (root / "points.parquet").is_file() else []
-    digest = folder_digest([manifest_path, *extra, *runs_parts, *series_parts])
+    digest = store_digest(root) or ""
     return ResultSet(root, str(manifest.get("scenario_name", root.name)), "sweep", manifest,
                      con, int(n_ok), int(n_all - n_ok), horizon is not None,
                      int(horizon if horizon is not None else design.get("weeks") or 52),
@@ -203,7 +219,6 @@ def _open_run(root: Path) -> ResultSet:
     except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise UserError(f"{root}/outcomes.json: not a run record ({exc})") from None
     runs = pd.DataFrame([{"run_id": 0, "seed": record.get("seed"), **row}])
-    files = [root / "outcomes.json"]
     series = None
     if (root / "timeseries.csv").is_file():
         try:
@@ -211,7 +226,6 @@ def _open_run(root: Path) -> ResultSet:
         except (OSError, ValueError) as exc:
             raise UserError(f"{root}/timeseries.csv: unreadable ({exc})") from None
         series.insert(0, "run_id", 0)
-        files.append(root / "timeseries.csv")
     con = _connect()
     con.register("runs_frame", runs)
     con.execute("CREATE VIEW runs AS SELECT * FROM runs_frame")
@@ -222,7 +236,8 @@ def _open_run(root: Path) -> ResultSet:
                 "base_seed": record.get("seed"), "scenario_hash": record.get("digest")}
     horizon = int(series["week"].max()) if series is not None and len(series) else 52
     return ResultSet(root, str(record.get("scenario", root.name)), "run", manifest, con, 1, 0,
-                     series is not None, horizon, folder_digest(files), list(runs.columns))
+                     series is not None, horizon, store_digest(root) or "",
+                     list(runs.columns))
 
 
 def from_frames(runs: pd.DataFrame, series: pd.DataFrame | None = None,

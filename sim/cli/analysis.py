@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
+from sim.analysis.defaults import EVENT, MIN_DENSITY
 from sim.analysis.discovery import EVENTS
 from sim.cli.common import console, format_value
 from sim.errors import UserError
@@ -63,7 +64,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from sim.analysis.parallel import PRELOAD_FIGURES
 
     workers = _workers(PRELOAD_FIGURES)
-    from sim.analysis.commands import FIGURE_STEPS, KEY_OUTCOMES, plot_results
+    from sim.analysis.commands import FIGURE_STEPS, plot_results
+    from sim.analysis.defaults import KEY_OUTCOMES
     from sim.analysis.progress import Progress
     from sim.analysis.results import load_results
 
@@ -100,12 +102,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from sim.analysis.parallel import PRELOAD_ESTIMATORS
 
     workers = _workers(PRELOAD_ESTIMATORS)
-    from sim.analysis.commands import (
-        ANALYSIS_STEPS_EXTRA,
-        KEY_OUTCOMES,
-        analyze_results,
-        write_analysis,
-    )
+    from sim.analysis.commands import ANALYSIS_STEPS_EXTRA, analyze_results, write_analysis
+    from sim.analysis.defaults import KEY_OUTCOMES
     from sim.analysis.progress import Progress
     from sim.analysis.results import load_results
 
@@ -124,12 +122,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.dirs) < 2:
         raise UserError("compare: give at least two result folders")
-    from sim.analysis.commands import (
-        KEY_OUTCOMES,
-        check_outcomes,
-        compare_results,
-        write_compare,
-    )
+    from sim.analysis.commands import check_outcomes, compare_results, write_compare
+    from sim.analysis.defaults import KEY_OUTCOMES
     from sim.analysis.results import load_results
 
     outcomes = list(dict.fromkeys(args.outcome)) or KEY_OUTCOMES
@@ -151,10 +145,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     density = _density(args.density)
-    from sim.analysis.parallel import PRELOAD_ESTIMATORS
+    from sim.analysis.cache import report_inputs_fresh
+    from sim.analysis.defaults import KEY_OUTCOMES
+    from sim.analysis.parallel import PRELOAD_ESTIMATORS, Workers
+    from sim.analysis.results import store_digest
 
-    workers = _workers(PRELOAD_ESTIMATORS)
-    from sim.analysis.commands import ANALYSIS_STEPS_EXTRA, FIGURE_STEPS, KEY_OUTCOMES
+    digest = store_digest(Path(args.dir)) if Path(args.dir).is_dir() else None
+    if digest and report_inputs_fresh(Path(args.dir), digest, args.event, density,
+                                      KEY_OUTCOMES):
+        workers = Workers(1)  # everything is reused: no worker would have work
+    else:
+        workers = _workers(PRELOAD_ESTIMATORS)
+    from sim.analysis.commands import ANALYSIS_STEPS_EXTRA, FIGURE_STEPS
     from sim.analysis.progress import Progress
     from sim.analysis.report import write_report
     from sim.analysis.results import load_results
@@ -183,10 +185,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dir", help="a sweep's result folder")
     p.add_argument("--outcome", action="append", default=[],
                    help="outcome to analyse (repeatable; default: the key outcomes)")
-    p.add_argument("--event", default="offensive",
+    p.add_argument("--event", default=EVENT,
                    help=f"the bad outcome to explain: {events}; or OUTCOME OP VALUE, e.g. "
                    "'escalation_peak>=45' (default offensive)")
-    p.add_argument("--density", type=float, default=0.75,
+    p.add_argument("--density", type=float, default=MIN_DENSITY,
                    help="PRIM: least share of runs in the box with the event (default 0.75)")
     p.add_argument("--formats", default="png",
                    help="chart formats, comma-separated: png, svg, pdf (default png)")
@@ -200,6 +202,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("report", help="one self-contained HTML page with figures and tables")
     p.add_argument("dir", help="a result folder")
-    p.add_argument("--event", default="offensive", help="scenario-discovery event")
-    p.add_argument("--density", type=float, default=0.75, help="PRIM density target")
+    p.add_argument("--event", default=EVENT, help="scenario-discovery event")
+    p.add_argument("--density", type=float, default=MIN_DENSITY, help="PRIM density target")
     p.set_defaults(func=cmd_report)

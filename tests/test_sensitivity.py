@@ -46,14 +46,22 @@ def test_sobol_on_too_few_samples_is_flagged_unreliable() -> None:
 
 
 def test_an_implausible_index_is_flagged_even_with_many_samples() -> None:
-    # a rare jump seen by a handful of points: estimates swing far outside [0, 1]
+    # a rare jump seen by a handful of points: the intervals span more than [0, 1]
     x = sobol_sample.sample(PROBLEM, 128, calc_second_order=False, seed=2)
     y = np.where(np.arange(len(x)) % 97 == 3, 1e6, 0.0) + 1e-6 * x[:, 0]
     table = sobol_indices(PROBLEM, y, calc_second_order=False)
-    assert (table["note"] != "").any()
+    assert table["note"].str.startswith("unreliable: ").all()
+    assert display_table(_sobol(table)) is None  # no number of it is shown
+
+
+def test_only_the_doubtful_indices_are_replaced_by_a_word() -> None:
+    x = sobol_sample.sample(PROBLEM, 1024, calc_second_order=False, seed=1)
+    table = sobol_indices(PROBLEM, Ishigami.evaluate(x), calc_second_order=False, seed=1)
+    table.loc["x3", "note"] = "unreliable: for this test"
     shown = display_table(_sobol(table))
-    flagged = table.index[table["note"] != ""]
-    assert set(shown.loc[flagged, "S1"]) <= {"unreliable", "undefined"}
+    assert shown.loc["x3", "S1"] == "unreliable"
+    assert shown.loc["x3", "ST"] == "unreliable"
+    assert shown.loc["x1", "S1"] == table.loc["x1", "S1"]
 
 
 def _sobol(table: pd.DataFrame):

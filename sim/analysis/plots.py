@@ -292,9 +292,9 @@ def plot_sensitivity(sens: Sensitivity, label: str) -> Figure:
         ax.set(xlabel="Sobol index (share of variance)")
     else:
         r2 = float(table["surrogate_r2"].iloc[0])
-        title = (f"Model-free importance for {sens.outcome} ({label})\n"
-                 + wrap_title("random-forest permutation importance (not a variance share), "
-                              f"held-out R² = {r2:.2f}", 70))
+        title = (wrap_title(f"Model-free importance for {sens.outcome} ({label})", 70)
+                 + "\nrandom-forest permutation importance, not a variance share; "
+                 f"\nsurrogate's R² on runs it did not see: {r2:.2f}")
         if not whole:
             ax.barh(y, table["importance"], 0.6, xerr=table["spread"], color=PALETTE["nato"],
                     label="permutation importance (± spread of two samples)")

@@ -4,6 +4,7 @@ current step ("fan-chart bands", "figures 12/29"). Silent when stderr is not a t
 
 from __future__ import annotations
 
+import shutil
 import sys
 from typing import Any
 
@@ -17,8 +18,10 @@ class Progress:
 
         show = sys.stderr.isatty() if enabled is None else enabled
         self.command = command
+        # the terminal's width, or 80 where it reports none (tqdm would then draw nothing)
+        width = shutil.get_terminal_size().columns
         self.bar: Any = tqdm(total=total, disable=not show, file=sys.stderr, leave=False,
-                             dynamic_ncols=True, unit="step",
+                             ncols=width, unit="step",
                              bar_format="{desc}: {bar} {n_fmt}/{total_fmt} [{elapsed}]")
 
     def step(self, what: str) -> None:

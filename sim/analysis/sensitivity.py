@@ -311,11 +311,14 @@ def sensitivity(rs: ResultSet, outcome: str, frame: pd.DataFrame | None = None) 
 
 def display_table(sens: Sensitivity) -> pd.DataFrame | None:
     """The table as a reader should see it: a Sobol index that cannot be trusted shows the
-    word ('undefined', 'unreliable') instead of its number; a ranking that explains
-    nothing is not shown at all (None: print ``sens.warning`` instead)."""
+    word ('undefined', 'unreliable') instead of its number. None when no number of it can
+    be read (every index in doubt, or a ranking that explains nothing): print
+    ``sens.warning`` instead. The CSV keeps every number."""
     table = sens.table
     if sens.method == "forest":
         return None if sens.warning else table
+    if (table["note"] != "").all():
+        return None
     shown = table.astype(object)
     for name, row in table.iterrows():
         if row["note"]:

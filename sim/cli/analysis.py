@@ -88,12 +88,13 @@ def print_analysis(result) -> None:
             console.print(_frame_table(shown, sens.title))
         else:
             console.print(f"[bold]{escape(sens.title)}[/bold]")
-        console.print(f"  {escape(sens.note)}", highlight=False)
+        console.print(f"  {escape(sens.note)}", highlight=False, soft_wrap=True)
         if sens.warning:
-            console.print(f"  [bold red]{escape(sens.warning)}[/bold red]", highlight=False)
+            console.print(f"  [bold red]{escape(sens.warning)}[/bold red]", highlight=False,
+                          soft_wrap=True)
     console.print("[bold]scenario discovery (PRIM)[/bold]")
     console.print(escape(result.box.rule() if result.box else result.discovery_note),
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:

@@ -85,6 +85,16 @@ def test_plot_on_a_single_run_folder_in_the_formats_asked(stores) -> None:
     assert (stores["run"] / "figures" / "run.svg").read_text().lstrip().startswith("<?xml")
 
 
+def test_report_adds_png_to_figures_of_the_same_store_and_keeps_their_svg(stores) -> None:
+    d = stores["run"]
+    assert main(["plot", str(d), "--formats", "svg"]) == 0
+    assert not (d / "figures" / "run.png").exists()
+    assert main(["report", str(d)]) == 0
+    assert (d / "figures" / "run.svg").exists()
+    assert (d / "figures" / "run.png").exists()
+    assert (d / "report.html").read_text().count("data:image/png;base64,") == 1
+
+
 def test_plot_refuses_unknown_formats(stores, capsys) -> None:
     assert main(["plot", str(stores["run"]), "--formats", "png,gif"]) == 2
     assert "--formats" in capsys.readouterr().err

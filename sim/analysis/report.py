@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.analysis.cache import read_stamp
 from sim.analysis.commands import (
     Analysis,
     analyze_results,
@@ -165,7 +166,12 @@ def write_report(rs: ResultSet, event: str = EVENT, min_density: float = MIN_DEN
     """Figures and analysis (reused or computed), then DIR/report.html atomically."""
     figures = stamped_figures(rs)
     if figures is None:
-        plot_results(rs, ("png",), "escalation_peak", progress, workers)
+        # figures/ is missing or stale (then re-drawn as `plot` would), or of this very store
+        # but without PNG (then re-drawn with PNG added, keeping the formats asked before)
+        stamp = read_stamp(rs.root / "figures", "figures", rs.digest) or {}
+        formats = tuple(dict.fromkeys(["png", *stamp.get("formats", [])]))
+        plot_results(rs, formats, stamp.get("scatter_outcome", "escalation_peak"), progress,
+                     workers)
         figures = stamped_figures(rs) or []
     elif progress:
         progress.advance(4)

@@ -64,20 +64,27 @@ def clear(store: Path) -> None:
     (store / "report.html").unlink(missing_ok=True)
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of the process tree of ``cmd``."""
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of the process tree of
+    ``cmd``. CPU time does not depend on how busy the machine is, wall time does: on this
+    shared 2-core machine, CPU seconds / 2 is what the wall time tends to when it is idle
+    (for work that is spread over both cores)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, cwd="/tmp")
     root = psutil.Process(proc.pid)
     done = threading.Event()
     peak = [0.0]
+    cpu: dict[int, float] = {}
 
     def sample() -> None:
         while not done.is_set():
             try:
                 procs = [root, *root.children(recursive=True)]
                 peak[0] = max(peak[0], sum(p.memory_info().rss for p in procs))
+                for p in procs:
+                    t = p.cpu_times()
+                    cpu[p.pid] = max(cpu.get(p.pid, 0.0), t.user + t.system)
             except psutil.Error:
                 pass
             time.sleep(0.05)
@@ -89,10 +96,10 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     thread.join()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()}")
-    return time.perf_counter() - t0, peak[0] / 2**20
+    return time.perf_counter() - t0, peak[0] / 2**20, sum(cpu.values())
 
 
-def run_commands(store: Path, code: Path) -> dict[str, tuple[float, float]]:
+def run_commands(store: Path, code: Path) -> dict[str, tuple[float, float, float]]:
     """One cold run of each command, then the warm report, with the code in ``code``."""
     env = dict(os.environ, PYTHONPATH=str(code))
     base = [sys.executable, "-m", "sim"]
@@ -212,7 +219,7 @@ def main() -> None:
     versions = {"after": ROOT}
     if args.before:
         versions = {"before": args.before.resolve(), **versions}
-    results: dict[str, dict[str, list[tuple[float, float]]]] = {
+    results: dict[str, dict[str, list[tuple[float, float, float]]]] = {
         v: {c: [] for c in COMMANDS} for v in versions}
     if not args.no_timing:
         for r in range(args.rounds):
@@ -220,18 +227,20 @@ def main() -> None:
                 for c, figure in run_commands(store, code).items():
                     results[v][c].append(figure)
                     print(f"round {r + 1} {v:6s} {c:12s} {figure[0]:6.2f} s "
-                          f"{figure[1]:7.0f} MB", flush=True)
-        print(f"\n{args.runs:,} runs with weekly series, best of {args.rounds} "
-              "(median in brackets); peak RSS of the process tree")
-        print(f"{'command':12s} " + " ".join(f"{v:>24s}" for v in versions))
+                          f"{figure[1]:7.0f} MB {figure[2]:6.2f} CPU s", flush=True)
+        print(f"\n{args.runs:,} runs with weekly series: wall time best of {args.rounds} "
+              "(median), CPU seconds of the process tree (least), peak RSS of the process "
+              "tree (largest)")
+        print(f"{'command':12s} " + " ".join(f"{v:>36s}" for v in versions))
         for c in COMMANDS:
             cells = []
             for v in versions:
-                times = [t for t, _ in results[v][c]]
-                mem = max(m for _, m in results[v][c])
+                times = [t for t, _, _ in results[v][c]]
+                mem = max(m for _, m, _ in results[v][c])
+                cpu = min(u for _, _, u in results[v][c])
                 cells.append(f"{min(times):6.2f} s ({statistics.median(times):5.2f}) "
-                             f"{mem:5.0f} MB")
-            print(f"{c:12s} " + " ".join(f"{x:>24s}" for x in cells))
+                             f"{cpu:5.1f} CPU {mem:5.0f} MB")
+            print(f"{c:12s} " + " ".join(f"{x:>36s}" for x in cells))
     if args.check:
         check(store)
 

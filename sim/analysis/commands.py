@@ -9,6 +9,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import pandas as pd
 
 from sim.analysis.cache import read_stamp, write_stamp
 from sim.analysis.defaults import EVENT, MIN_DENSITY
-from sim.analysis.discovery import Box, parse_event, start_discovery
+from sim.analysis.discovery import Box, discover, parse_event
 from sim.analysis.parallel import Workers
 from sim.analysis.progress import Progress
 from sim.analysis.render import FigureJob, render
@@ -176,12 +177,34 @@ def check_outcomes(outcomes: list[str]) -> None:
                             hint="one of " + ", ".join(NUMERIC_OUTCOMES))
 
 
-def analyze_results(rs: ResultSet, outcomes: list[str], event: str, min_density: float,
-                    progress: Progress | None = None, previous: Analysis | None = None,
-                    workers: Workers | None = None) -> Analysis:
-    """Sensitivity of each outcome and a PRIM box for ``event``. Parts of ``previous`` (an
-    analysis of this same store) are reused rather than recomputed. With ``workers``,
-    PRIM and the forests run in parallel."""
+@dataclass
+class PendingAnalysis:
+    """An analysis whose forests are being fitted in the workers (see
+    :func:`start_analysis`); :meth:`finish` waits for them."""
+
+    result: Analysis
+    outcomes: list[str]
+    forests: dict[Future, tuple[str, str]]  # future -> (outcome, how the rows were chosen)
+    progress: Progress | None = None
+
+    def finish(self) -> Analysis:
+        for fut in as_completed(self.forests):
+            outcome, note = self.forests[fut]
+            self.result.sensitivity[outcome] = forest_sensitivity(outcome, fut.result(), note)
+            if self.progress:
+                self.progress.advance()
+        result = self.result
+        result.sensitivity = {o: result.sensitivity[o] for o in self.outcomes}  # given order
+        return result
+
+
+def start_analysis(rs: ResultSet, outcomes: list[str], event: str, min_density: float,
+                   progress: Progress | None = None, previous: Analysis | None = None,
+                   workers: Workers | None = None) -> PendingAnalysis:
+    """Start the sensitivity of each outcome and a PRIM box for ``event``: the forests go
+    to the workers, and PRIM runs in this process meanwhile (it would otherwise sit idle
+    while the workers start and fit). Parts of ``previous`` (an analysis of this same
+    store) are reused rather than recomputed."""
     if rs.kind != "sweep" or not rs.params:
         raise UserError(f"{rs.root}: analyze needs a sweep store (this is a single run)",
                         hint="run `wargame sweep` first")
@@ -189,15 +212,8 @@ def analyze_results(rs: ResultSet, outcomes: list[str], event: str, min_density:
     parse_event(event, rs.columns)  # a bad --event stops before any work
     step = progress.step if progress else (lambda _: None)
     advance = progress.advance if progress else (lambda: None)
+    workers = workers or Workers(1)
     result = Analysis(event=event, min_density=min_density)
-    discovery = None
-    if previous is not None and (previous.event, previous.min_density) == (event,
-                                                                           min_density):
-        result.box, result.discovery_note = previous.box, previous.discovery_note
-        result.reused.append("discovery")
-    else:  # started first: the longest single task, it runs while the rest is computed
-        step(f"scenario discovery (PRIM) for {event}")
-        discovery = start_discovery(rs, event, min_density, workers=workers)
     todo = []
     for o in outcomes:
         if previous is not None and o in previous.sensitivity:
@@ -206,6 +222,7 @@ def analyze_results(rs: ResultSet, outcomes: list[str], event: str, min_density:
             advance()
         else:
             todo.append(o)
+    forests: dict[Future, tuple[str, str]] = {}
     if todo and is_sobol(rs):
         for o in todo:
             step(f"Sobol indices of {o}")
@@ -214,19 +231,32 @@ def analyze_results(rs: ResultSet, outcomes: list[str], event: str, min_density:
     elif todo:
         step(f"model-free ranking of {len(todo)} outcomes")
         frame = ranking_frame(rs, todo)
-        inputs = [forest_inputs(rs, o, frame) for o in todo]
-        tables = (workers or Workers(1)).map(forest_ranking, [i[:3] for i in inputs], advance)
-        for o, (*_, note), table in zip(todo, inputs, tables, strict=True):
-            result.sensitivity[o] = forest_sensitivity(o, table, note)
-    if discovery is not None:
+        for o in todo:
+            problem, x, y, note = forest_inputs(rs, o, frame)
+            forests[workers.submit(forest_ranking, problem, x, y)] = (o, note)
+    if previous is not None and (previous.event, previous.min_density) == (event,
+                                                                           min_density):
+        result.box, result.discovery_note = previous.box, previous.discovery_note
+        result.reused.append("discovery")
+    else:
         step(f"scenario discovery (PRIM) for {event}")
         try:
-            result.box = discovery.result()
+            result.box = discover(rs, event, min_density)
         except UserError as exc:  # the event never or always happens: say so, not an error
             result.discovery_note = exc.message
     advance()
-    result.sensitivity = {o: result.sensitivity[o] for o in outcomes}  # the caller's order
-    return result
+    if forests:
+        step(f"model-free ranking of {len(forests)} outcomes")
+    return PendingAnalysis(result, list(outcomes), forests, progress)
+
+
+def analyze_results(rs: ResultSet, outcomes: list[str], event: str, min_density: float,
+                    progress: Progress | None = None, previous: Analysis | None = None,
+                    workers: Workers | None = None) -> Analysis:
+    """Sensitivity of each outcome and a PRIM box for ``event`` (see
+    :func:`start_analysis`)."""
+    return start_analysis(rs, outcomes, event, min_density, progress, previous,
+                          workers).finish()
 
 
 ANALYSIS_STEPS_EXTRA = 1

@@ -31,11 +31,8 @@ import numpy as np
 from sim.errors import UserError
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     import pandas as pd
 
-    from sim.analysis.parallel import Workers
     from sim.analysis.results import ResultSet
 
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
@@ -103,9 +100,9 @@ def event_mask(runs: pd.DataFrame, event: str) -> tuple[np.ndarray, str]:
 
 PRIM_SAMPLE = 20_000
 """PRIM peels a sample of at most this many runs (a seeded hash of the run id); the box it
-finds is then measured on every run. On the baseline, PRIM's boxes from 20,000 and from
-200,000 runs differ by about a point of density (``benchmarks/README.md``), while its
-cost grows with the rows."""
+finds is then measured on every run. On the 200,000-run baseline, the boxes PRIM finds on
+20,000 and on all runs differ by about a point of density and a few of coverage
+(``benchmarks/README.md``), while PRIM's cost grows with the rows (~3x here)."""
 
 
 _PRIM: Any = None
@@ -266,46 +263,18 @@ def params_frame(runs: pd.DataFrame, params: list[dict[str, Any]]) -> pd.DataFra
     return out
 
 
-def discover(rs: ResultSet, event: str, min_density: float = 0.75, seed: int = 0,
-             workers: Workers | None = None) -> Box:
+def discover(rs: ResultSet, event: str, min_density: float = 0.75, seed: int = 0) -> Box:
     """PRIM on a sweep for ``event``: on every run, or on a sample of ``PRIM_SAMPLE`` runs
-    of a larger store, the box then measured on every run. With ``workers``, PRIM runs in
-    a worker (call :meth:`Discovery.result` for the box) while this process goes on."""
-    return start_discovery(rs, event, min_density, seed, workers).result()
-
-
-@dataclass
-class Discovery:
-    """A PRIM run under way (see :func:`start_discovery`)."""
-
-    future: Future
-    x: pd.DataFrame
-    y: np.ndarray
-    label: str
-    sample: int | None
-
-    def result(self) -> Box:
-        found = self.future.result()
-        if self.sample is None:
-            return found
-        return box_stats(self.x, self.y, self.label, found.limits, sample=self.sample)
-
-
-def start_discovery(rs: ResultSet, event: str, min_density: float = 0.75, seed: int = 0,
-                    workers: Workers | None = None) -> Discovery:
-    """Start PRIM for ``event`` (in a worker if given); raises UserError for an event that
-    does not parse."""
-    from sim.analysis.parallel import Workers
-
+    of a larger store, the box then measured on every run. Raises UserError for an event
+    that does not parse, or that never or always happens."""
     col, _, _, _ = parse_event(event, rs.columns)
     everything = rs.frame([*rs.param_names, col])
     y_all, label = event_mask(everything, event)
     x_all = params_frame(everything, rs.params)
-    sample = None
-    x, y = x_all, y_all
-    if len(everything) > PRIM_SAMPLE:
-        picked = rs.frame(["run_id"], sample=PRIM_SAMPLE, seed=seed)["run_id"]
-        rows = np.flatnonzero(everything["run_id"].isin(picked).to_numpy())
-        x, y, sample = x_all.iloc[rows].reset_index(drop=True), y_all[rows], len(rows)
-    future = (workers or Workers(1)).submit(prim_box, x, y, label, min_density)
-    return Discovery(future, x_all, y_all, label, sample)
+    if len(everything) <= PRIM_SAMPLE:
+        return prim_box(x_all, y_all, label, min_density)
+    picked = rs.frame(["run_id"], sample=PRIM_SAMPLE, seed=seed)["run_id"]
+    rows = np.flatnonzero(everything["run_id"].isin(picked).to_numpy())
+    found = prim_box(x_all.iloc[rows].reset_index(drop=True), y_all[rows], label,
+                     min_density)
+    return box_stats(x_all, y_all, label, found.limits, sample=len(rows))

@@ -24,10 +24,11 @@ import pandas as pd
 from sim.analysis.cache import read_stamp
 from sim.analysis.commands import (
     Analysis,
-    analyze_results,
+    PendingAnalysis,
     plot_results,
     stamped_analysis,
     stamped_figures,
+    start_analysis,
     write_analysis,
 )
 from sim.analysis.defaults import EVENT, KEY_OUTCOMES, MIN_DENSITY
@@ -139,31 +140,42 @@ def build_report(ctx: ReportContext) -> str:
     return "\n".join(parts) + "\n"
 
 
-def report_analysis(rs: ResultSet, event: str, min_density: float,
-                    progress: Progress | None = None,
-                    workers: Workers | None = None) -> Analysis | None:
+def start_report_analysis(rs: ResultSet, event: str, min_density: float,
+                          progress: Progress | None = None,
+                          workers: Workers | None = None) -> PendingAnalysis | Analysis | None:
     """The analysis shown in the report: reused from ``analysis/`` where it is fresh,
-    otherwise computed and written there; None for a single run."""
+    otherwise started (finished and written by :func:`finish_report_analysis`); None for
+    a single run."""
     if rs.kind != "sweep" or not rs.params:
         return None
     previous = stamped_analysis(rs)
     outcomes = list(dict.fromkeys([*KEY_OUTCOMES, *(previous.sensitivity if previous
                                                     else [])]))
     try:
-        analysis = analyze_results(rs, outcomes, event, min_density, progress, previous,
-                                   workers)
+        return start_analysis(rs, outcomes, event, min_density, progress, previous, workers)
     except UserError as exc:  # e.g. a Sobol design with missing points: say so
         if "--event" in exc.message:
             raise
         return Analysis(discovery_note=f"analysis unavailable: {exc.message}")
-    if set(analysis.reused) != {*outcomes, "discovery"}:
+
+
+def finish_report_analysis(rs: ResultSet, pending: PendingAnalysis | Analysis | None,
+                           progress: Progress | None = None,
+                           workers: Workers | None = None) -> Analysis | None:
+    if not isinstance(pending, PendingAnalysis):
+        return pending
+    analysis = pending.finish()
+    if set(analysis.reused) != {*pending.outcomes, "discovery"}:
         write_analysis(rs, analysis, progress=progress, workers=workers)
     return analysis
 
 
 def write_report(rs: ResultSet, event: str = EVENT, min_density: float = MIN_DENSITY,
                  progress: Progress | None = None, workers: Workers | None = None) -> Path:
-    """Figures and analysis (reused or computed), then DIR/report.html atomically."""
+    """Figures and analysis (reused or computed), then DIR/report.html atomically. The
+    analysis starts first: its forests are fitted in the workers while this process
+    computes the figures' summaries, and drawn after them."""
+    pending = start_report_analysis(rs, event, min_density, progress, workers)
     figures = stamped_figures(rs)
     if figures is None:
         # figures/ is missing or stale (then re-drawn as `plot` would), or of this very store
@@ -175,7 +187,7 @@ def write_report(rs: ResultSet, event: str = EVENT, min_density: float = MIN_DEN
         figures = stamped_figures(rs) or []
     elif progress:
         progress.advance(4)
-    analysis = report_analysis(rs, event, min_density, progress, workers)
+    analysis = finish_report_analysis(rs, pending, progress, workers)
     ctx = ReportContext(rs, analysis, figures, describe_outcomes(rs))
     target = rs.root / "report.html"
     atomic_write_bytes(target, build_report(ctx).encode())

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.analysis.cache import read_stamp, write_stamp
 from sim.analysis.defaults import EVENT, MIN_DENSITY
-from sim.analysis.discovery import Box, discover, parse_event
+from sim.analysis.discovery import Box, Discovery, parse_event, start_discovery
 from sim.analysis.parallel import Workers
 from sim.analysis.progress import Progress
 from sim.analysis.render import FigureJob, render
@@ -179,21 +179,29 @@ def check_outcomes(outcomes: list[str]) -> None:
 
 @dataclass
 class PendingAnalysis:
-    """An analysis whose forests are being fitted in the workers (see
-    :func:`start_analysis`); :meth:`finish` waits for them."""
+    """An analysis whose forests and PRIM run in the workers (see :func:`start_analysis`);
+    :meth:`finish` waits for them."""
 
     result: Analysis
     outcomes: list[str]
     forests: dict[Future, tuple[str, str]]  # future -> (outcome, how the rows were chosen)
+    discovery: Discovery | None = None
     progress: Progress | None = None
 
     def finish(self) -> Analysis:
+        result = self.result
         for fut in as_completed(self.forests):
             outcome, note = self.forests[fut]
-            self.result.sensitivity[outcome] = forest_sensitivity(outcome, fut.result(), note)
+            result.sensitivity[outcome] = forest_sensitivity(outcome, fut.result(), note)
             if self.progress:
                 self.progress.advance()
-        result = self.result
+        if self.discovery is not None:
+            try:
+                result.box = self.discovery.result()
+            except UserError as exc:  # the event never or always happens: say so
+                result.discovery_note = exc.message
+        if self.progress:
+            self.progress.advance()
         result.sensitivity = {o: result.sensitivity[o] for o in self.outcomes}  # given order
         return result
 
@@ -201,10 +209,10 @@ class PendingAnalysis:
 def start_analysis(rs: ResultSet, outcomes: list[str], event: str, min_density: float,
                    progress: Progress | None = None, previous: Analysis | None = None,
                    workers: Workers | None = None) -> PendingAnalysis:
-    """Start the sensitivity of each outcome and a PRIM box for ``event``: the forests go
-    to the workers, and PRIM runs in this process meanwhile (it would otherwise sit idle
-    while the workers start and fit). Parts of ``previous`` (an analysis of this same
-    store) are reused rather than recomputed."""
+    """Start the sensitivity of each outcome and a PRIM box for ``event``: PRIM (the
+    longest single task) and the forests go to the workers, and this process is free to
+    compute other things (the report's figures) until :meth:`PendingAnalysis.finish`.
+    Parts of ``previous`` (an analysis of this same store) are reused."""
     if rs.kind != "sweep" or not rs.params:
         raise UserError(f"{rs.root}: analyze needs a sweep store (this is a single run)",
                         hint="run `wargame sweep` first")
@@ -214,6 +222,15 @@ def start_analysis(rs: ResultSet, outcomes: list[str], event: str, min_density: 
     advance = progress.advance if progress else (lambda: None)
     workers = workers or Workers(1)
     result = Analysis(event=event, min_density=min_density)
+    discovery = None
+    if previous is not None and (previous.event, previous.min_density) == (event,
+                                                                           min_density):
+        result.box, result.discovery_note = previous.box, previous.discovery_note
+        result.reused.append("discovery")
+    else:
+        step(f"scenario discovery (PRIM) for {event}")
+        discovery = start_discovery(rs, event, min_density, workers=workers)
+    forests: dict[Future, tuple[str, str]] = {}
     todo = []
     for o in outcomes:
         if previous is not None and o in previous.sensitivity:
@@ -222,7 +239,6 @@ def start_analysis(rs: ResultSet, outcomes: list[str], event: str, min_density: 
             advance()
         else:
             todo.append(o)
-    forests: dict[Future, tuple[str, str]] = {}
     if todo and is_sobol(rs):
         for o in todo:
             step(f"Sobol indices of {o}")
@@ -234,20 +250,7 @@ def start_analysis(rs: ResultSet, outcomes: list[str], event: str, min_density: 
         for o in todo:
             problem, x, y, note = forest_inputs(rs, o, frame)
             forests[workers.submit(forest_ranking, problem, x, y)] = (o, note)
-    if previous is not None and (previous.event, previous.min_density) == (event,
-                                                                           min_density):
-        result.box, result.discovery_note = previous.box, previous.discovery_note
-        result.reused.append("discovery")
-    else:
-        step(f"scenario discovery (PRIM) for {event}")
-        try:
-            result.box = discover(rs, event, min_density)
-        except UserError as exc:  # the event never or always happens: say so, not an error
-            result.discovery_note = exc.message
-    advance()
-    if forests:
-        step(f"model-free ranking of {len(forests)} outcomes")
-    return PendingAnalysis(result, list(outcomes), forests, progress)
+    return PendingAnalysis(result, list(outcomes), forests, discovery, progress)
 
 
 def analyze_results(rs: ResultSet, outcomes: list[str], event: str, min_density: float,

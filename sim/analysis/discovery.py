@@ -31,8 +31,11 @@ import numpy as np
 from sim.errors import UserError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import pandas as pd
 
+    from sim.analysis.parallel import Workers
     from sim.analysis.results import ResultSet
 
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
@@ -267,14 +270,41 @@ def discover(rs: ResultSet, event: str, min_density: float = 0.75, seed: int = 0
     """PRIM on a sweep for ``event``: on every run, or on a sample of ``PRIM_SAMPLE`` runs
     of a larger store, the box then measured on every run. Raises UserError for an event
     that does not parse, or that never or always happens."""
+    return start_discovery(rs, event, min_density, seed).result()
+
+
+@dataclass
+class Discovery:
+    """A PRIM run under way (see :func:`start_discovery`)."""
+
+    future: Future
+    x: pd.DataFrame
+    y: np.ndarray
+    label: str
+    sample: int | None
+
+    def result(self) -> Box:
+        """The box, measured on every run (raises what PRIM raised)."""
+        found = self.future.result()
+        if self.sample is None:
+            return found
+        return box_stats(self.x, self.y, self.label, found.limits, sample=self.sample)
+
+
+def start_discovery(rs: ResultSet, event: str, min_density: float = 0.75, seed: int = 0,
+                    workers: Workers | None = None) -> Discovery:
+    """Start PRIM for ``event`` in a worker (in this process without ``workers``); raises
+    UserError at once for an event that does not parse."""
+    from sim.analysis.parallel import Workers
+
     col, _, _, _ = parse_event(event, rs.columns)
     everything = rs.frame([*rs.param_names, col])
     y_all, label = event_mask(everything, event)
     x_all = params_frame(everything, rs.params)
-    if len(everything) <= PRIM_SAMPLE:
-        return prim_box(x_all, y_all, label, min_density)
-    picked = rs.frame(["run_id"], sample=PRIM_SAMPLE, seed=seed)["run_id"]
-    rows = np.flatnonzero(everything["run_id"].isin(picked).to_numpy())
-    found = prim_box(x_all.iloc[rows].reset_index(drop=True), y_all[rows], label,
-                     min_density)
-    return box_stats(x_all, y_all, label, found.limits, sample=len(rows))
+    x, y, sample = x_all, y_all, None
+    if len(everything) > PRIM_SAMPLE:
+        picked = rs.frame(["run_id"], sample=PRIM_SAMPLE, seed=seed)["run_id"]
+        rows = np.flatnonzero(everything["run_id"].isin(picked).to_numpy())
+        x, y, sample = x_all.iloc[rows].reset_index(drop=True), y_all[rows], len(rows)
+    future = (workers or Workers(1)).submit(prim_box, x, y, label, min_density)
+    return Discovery(future, x_all, y_all, label, sample)

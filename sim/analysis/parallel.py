@@ -22,7 +22,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import Any
 
 PRELOAD_FIGURES = ("sim.analysis.plots",)
-PRELOAD_ESTIMATORS = ("sim.analysis.plots", "sklearn.ensemble")
+PRELOAD_ESTIMATORS = ("sim.analysis.worker",)
 
 
 def _context() -> multiprocessing.context.BaseContext:

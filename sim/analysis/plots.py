@@ -114,14 +114,17 @@ def plot_run(series: Mapping[str, np.ndarray], title: str) -> Figure:
     return fig
 
 
-def save_figure(fig: Figure, path: Path, formats: tuple[str, ...] = ("png",)) -> list[Path]:
-    """Save ``fig`` as ``path`` with each suffix in ``formats``; closes the figure."""
+def save_figure(fig: Figure, path: Path, formats: tuple[str, ...] = ("png",),
+                close: bool = True) -> list[Path]:
+    """Save ``fig`` as ``path`` with each suffix in ``formats``; closes the figure unless
+    it is to be drawn again (``close=False``)."""
     out = []
     for fmt in formats:
         target = path.with_suffix(f".{fmt}")
         fig.savefig(target, dpi=120)
         out.append(target)
-    plt.close(fig)
+    if close:
+        plt.close(fig)
     return out
 
 
@@ -135,39 +138,68 @@ def wrap_title(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width)) if len(text) > width else text
 
 
+class OutcomeDistributionFigure:
+    """The figure of one outcome's distribution: histogram (with a density line where the
+    values vary) and ECDF, the median and the 5-95% interval marked; runs without a value
+    (the event never happened) counted aside.
+
+    Built once and redrawn for each outcome (:meth:`draw`): a sweep has ~26 of these
+    figures, and building a figure's axes (ticks, spines, labels) is about a third of the
+    cost of drawing one. For the same reason: fixed margins rather than a layout engine,
+    and the histogram as one stepped patch rather than a rectangle per bin (together
+    0.2 s to 0.07 s a figure)."""
+
+    def __init__(self) -> None:
+        self.fig, (self.ax1, self.ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
+        self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.84, wspace=0.22)
+
+    def _clear(self) -> None:
+        for ax in (self.ax1, self.ax2):
+            for artist in [*ax.lines, *ax.patches, *ax.collections, *ax.texts]:
+                artist.remove()
+            if ax.get_legend() is not None:
+                ax.get_legend().remove()
+            ax.relim()
+            ax.set_autoscale_on(True)
+
+    def draw(self, dist: Distribution, unit: str, meaning: str, label: str) -> Figure:
+        """The figure of ``dist`` (computed by :func:`summary.distributions`)."""
+        self._clear()
+        fig, ax1, ax2 = self.fig, self.ax1, self.ax2
+        never = 1.0 - dist.values / dist.runs if dist.runs else 0.0
+        fig.suptitle(wrap_title(f"{meaning} ({label}, {dist.runs} runs"
+                                + (f"; never in {never:.0%}" if never > 0 else "") + ")",
+                                110), fontsize=10)
+        ax1.set(xlabel=f"{dist.name} ({unit})", ylabel="density", title="histogram")
+        ax2.set(xlabel=f"{dist.name} ({unit})", ylabel="share of runs ≤ x", title="ECDF")
+        if dist.values == 0:
+            for ax in (ax1, ax2):
+                ax.text(0.5, 0.5, "no run reached this event", ha="center",
+                        transform=ax.transAxes)
+                ax.set(xlim=(0, 1), ylim=(0, 1))  # an empty axes' limits
+            return fig
+        widths = np.diff(dist.edges)
+        density = dist.counts / (dist.counts.sum() * widths)
+        ax1.stairs(density, dist.edges, fill=True, color=PALETTE["nato"], alpha=0.7)
+        if len(dist.kde_x):
+            ax1.plot(dist.kde_x, dist.kde_y, color=PALETTE["neutral"], lw=1)
+        ax2.step(dist.ecdf_x, dist.ecdf_p, where="post", color=PALETTE["neutral"])
+        for ax in (ax1, ax2):
+            ax.axvspan(dist.q05, dist.q95, color=PALETTE["china"], alpha=0.15, label="5-95%")
+            ax.axvline(dist.median, color=PALETTE["russia"], lw=1.5,
+                       label=f"median {dist.median:.3g}")
+        ax1.autoscale_view()
+        ax2.autoscale_view()
+        ax2.set_ylim(0, 1.02)
+        ax2.legend(fontsize=8, loc="lower right")
+        return fig
+
+
 def plot_outcome_distribution(dist: Distribution, unit: str, meaning: str,
                               label: str) -> Figure:
-    """Histogram (with a density line where the values vary) and ECDF of one outcome,
-    with the median and the 5-95% interval marked. Runs without a value (the event never
-    happened) are counted aside. ``dist`` is computed by :func:`summary.distributions`."""
-    # Fixed margins rather than a layout engine, and the histogram as one stepped patch
-    # rather than a rectangle per bin: a sweep has ~26 of these figures, and the two
-    # halve the cost of drawing each (0.2 s to 0.1 s)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.84, wspace=0.22)
-    never = 1.0 - dist.values / dist.runs if dist.runs else 0.0
-    fig.suptitle(wrap_title(f"{meaning} ({label}, {dist.runs} runs"
-                            + (f"; never in {never:.0%}" if never > 0 else "") + ")", 110),
-                 fontsize=10)
-    if dist.values == 0:
-        for ax in (ax1, ax2):
-            ax.text(0.5, 0.5, "no run reached this event", ha="center", transform=ax.transAxes)
-        return fig
-    widths = np.diff(dist.edges)
-    density = dist.counts / (dist.counts.sum() * widths)
-    ax1.stairs(density, dist.edges, fill=True, color=PALETTE["nato"], alpha=0.7)
-    if len(dist.kde_x):
-        ax1.plot(dist.kde_x, dist.kde_y, color=PALETTE["neutral"], lw=1)
-    ax1.set(xlabel=f"{dist.name} ({unit})", ylabel="density", title="histogram")
-    ax2.step(dist.ecdf_x, dist.ecdf_p, where="post", color=PALETTE["neutral"])
-    ax2.set(xlabel=f"{dist.name} ({unit})", ylabel="share of runs ≤ x", title="ECDF",
-            ylim=(0, 1.02))
-    for ax in (ax1, ax2):
-        ax.axvspan(dist.q05, dist.q95, color=PALETTE["china"], alpha=0.15, label="5-95%")
-        ax.axvline(dist.median, color=PALETTE["russia"], lw=1.5,
-                   label=f"median {dist.median:.3g}")
-    ax2.legend(fontsize=8, loc="lower right")
-    return fig
+    """One outcome's distribution in a figure of its own (see
+    :class:`OutcomeDistributionFigure`)."""
+    return OutcomeDistributionFigure().draw(dist, unit, meaning, label)
 
 
 def plot_fan_charts(bands: Mapping[str, Any], label: str, n_runs: int) -> Figure:

@@ -40,7 +40,9 @@ FOREST_SAMPLE = 2_000
 sample the two estimates of the leading importances agree to a few hundredths on the
 baseline sweeps; fitting and scoring cost ~0.3 s per outcome."""
 
-FOREST_TREES = 60
+FOREST_TREES = 40
+"""Trees per forest: from 40 to 60 the held-out R² of the key outcomes of a 2,000-run
+baseline sweep changes by under 0.001, and the ranking not at all."""
 PERMUTATION_REPEATS = 3
 
 SOBOL_MIN_BASE = 64

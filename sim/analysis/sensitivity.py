@@ -11,8 +11,8 @@
   two disjoint samples of runs (fit on one, score on the other, and the other way round),
   so the table carries its own sampling error: the two estimates and half their
   difference. A store of more than ``2 * FOREST_SAMPLE`` runs is sampled, because the
-  cost grows with the rows and the ranking does not change beyond a few thousand runs
-  (``benchmarks/README.md`` compares it with a ranking on ten times as many).
+  cost grows with the rows while the ranking does not change (``benchmarks/README.md``
+  compares it with a ranking on four times as many).
 
 Neither prints a number it cannot stand behind: Sobol indices of a constant outcome are
 *undefined* (0/0), indices from too few samples or with implausible values are flagged
@@ -35,10 +35,14 @@ from sim.analysis.results import ResultSet, _ident
 from sim.core.outcomes import BY_NAME
 from sim.errors import UserError
 
-FOREST_SAMPLE = 2_000
-"""Runs per sample for the model-free ranking (two disjoint samples). At 2,000 runs per
-sample the two estimates of the leading importances agree to a few hundredths on the
-baseline sweeps; fitting and scoring cost ~0.3 s per outcome."""
+FOREST_SAMPLE = 5_000
+"""Runs per sample for the model-free ranking (two disjoint samples; a store of up to
+twice this many runs is used whole). The estimates vary between samples by the ``spread``
+shown, and they also grow, for the weaker parameters, with the rows the forest learns
+from: on the 200,000-run baseline, russia.tech_transfer_rate's importance for
+escalation_peak is 0.09 from 2 x 2,000 runs, 0.11 from 2 x 5,000 and 0.12-0.13 from
+2 x 20,000, while the order of the leading five does not change. 5,000 costs ~1.5 s of
+one core per outcome."""
 
 FOREST_TREES = 40
 """Trees per forest: from 40 to 60 the held-out R² of the key outcomes of a 2,000-run

@@ -241,3 +241,18 @@ def test_analyze_needs_a_sweep(stores, capsys) -> None:
 def test_a_bad_event_exits_2_before_any_work(stores, capsys) -> None:
     assert main(["analyze", str(stores["low"]), "--event", "nonsense>>3"]) == 2
     assert "--event 'nonsense>>3'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("part", ["runs", "timeseries"])
+def test_a_corrupt_part_is_named_and_exits_2(stores, tmp_path, capsys, part) -> None:
+    import shutil
+
+    d = tmp_path / "store"
+    shutil.copytree(stores["low"], d, ignore=shutil.ignore_patterns("figures", "analysis"))
+    target = sorted((d / part).glob("part-*.parquet"))[0]
+    target.write_bytes(b"not parquet")
+    assert main(["plot", str(d)]) == 2
+    err = capsys.readouterr().err
+    assert target.name in err
+    assert "Traceback" not in err
+    assert not (d / "figures").exists()

@@ -20,9 +20,14 @@ Anything that is not a result folder is a :class:`~sim.errors.UserError` (exit c
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import itertools
 import json
+import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _PART = re.compile(r"^part-(\d{6})\.parquet$")
+_SPILL = itertools.count()
 
 DUCKDB_MEMORY_LIMIT = "1GB"
 """DuckDB's own cap (its default is 80 % of the machine). Quantiles over 10 million weekly
@@ -63,8 +69,15 @@ class ResultSet:
         return [p["name"] for p in self.params]
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-        """Run a query over the views and return its (small) result as a DataFrame."""
-        return self.con.execute(sql, params or []).df()
+        """Run a query over the views and return its (small) result as a DataFrame. A part
+        that cannot be read (corrupt, or removed meanwhile) or memory running out is a
+        UserError naming the store, never a traceback."""
+        import duckdb
+
+        try:
+            return self.con.execute(sql, params or []).df()
+        except duckdb.Error as exc:
+            raise unreadable(self.root, exc) from None
 
     def frame(self, columns: list[str], sample: int | None = None, seed: int = 0,
               offset: int = 0) -> pd.DataFrame:
@@ -84,6 +97,13 @@ class ResultSet:
 
     def close(self) -> None:
         self.con.close()
+
+
+def unreadable(root: Path, exc: Exception) -> UserError:
+    """DuckDB's error (its first line, which names the file) as a user error."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return UserError(f"{root}: cannot read the store: {first}",
+                     hint="move the part it names out of the store to analyse the rest")
 
 
 def _ident(name: str) -> str:
@@ -140,8 +160,14 @@ def store_digest(root: Path) -> str | None:
 def _connect() -> duckdb.DuckDBPyConnection:
     import duckdb
 
+    # Where DuckDB spills when a query outgrows its memory limit: a folder of this process
+    # under the system's temporary directory, made by DuckDB only if it spills, removed at
+    # exit (its default, ./.tmp, would land in the user's working directory)
+    spill = Path(tempfile.gettempdir()) / f"wargame-duckdb-{os.getpid()}-{next(_SPILL)}"
+    atexit.register(shutil.rmtree, spill, ignore_errors=True)
     con = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT,
-                                 "preserve_insertion_order": False})
+                                 "preserve_insertion_order": False,
+                                 "temp_directory": str(spill)})
     # NaN and NULL both mean "no value" here (a week outcome whose event never happened);
     # DuckDB would sort NaN above every number, so quantiles see NULL instead.
     con.execute("CREATE MACRO num(x) AS CASE WHEN isnan(x::DOUBLE) THEN NULL "
@@ -195,7 +221,7 @@ def _open_sweep(root: Path) -> ResultSet:
             horizon = con.execute("SELECT max(week) FROM series").fetchone()[0]
     except duckdb.Error as exc:
         con.close()
-        raise UserError(f"{root}/runs: unreadable Parquet ({exc})") from None
+        raise unreadable(root, exc) from None
     if not n_ok:
         con.close()
         raise UserError(f"{root}: all {n_all} stored runs failed; nothing to analyse",

@@ -21,6 +21,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from typing import Any
 
+MAX_WORKERS = 4
+"""Workers per command at most, however many cores: a command has ~30 figures and a
+handful of forests, and each worker holds ~200 MB (matplotlib, scikit-learn, pandas)."""
+
 PRELOAD_FIGURES = ("sim.analysis.plots",)
 PRELOAD_ESTIMATORS = ("sim.analysis.worker",)
 
@@ -45,7 +49,7 @@ class Workers:
     def __init__(self, n: int | None = None, preload: Sequence[str] = PRELOAD_FIGURES) -> None:
         from sim.batch.executors import default_workers
 
-        self.n = n if n is not None else default_workers()
+        self.n = n if n is not None else min(default_workers(), MAX_WORKERS)
         self.preload = tuple(preload)
         self._pool: ProcessPoolExecutor | None = None
 

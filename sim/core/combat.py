@@ -99,10 +99,12 @@ def fight(s: BatchState) -> None:
     col_exp = np.append(s.by_column(exposure).ravel(), 0.0)[front]
     lam = np.divide(col_cas * exposure, col_exp, out=np.zeros_like(exposure),
                     where=col_exp > 0)
-    draws = rng.uniforms(s.keys, rng.Site.CASUALTIES, s.week, u.uid)
-    casualties = np.minimum(rng.poisson(lam, draws), pers)
+    # One hash for the week's draws: fog per column, casualties per unit, prisoners.
+    draws = rng.week_uniforms(s.keys, s.week, s.fight_ids)
+    cols = s.columns
+    casualties = np.minimum(rng.poisson(lam, draws[:, cols:-1]), pers)
 
-    fog = rng.normal(rng.uniforms(s.keys, rng.Site.FOG, s.week, np.arange(s.columns)))
+    fog = rng.normal(draws[:, :cols])
     ratio = np.divide(a_eff, d_eff, out=np.full_like(a_eff, np.inf), where=d_eff > 0)
     ratio = ratio * np.exp(p.combat.noise[:, None] * fog)
     change = np.where(contact & (ratio > p.combat.breakthrough_ratio[:, None]), -1, 0)
@@ -110,12 +112,12 @@ def fight(s: BatchState) -> None:
                & (s.depth < s.rows))
     change[counter] = 1
 
-    _apply_losses(s, before, casualties, contact)
+    _apply_losses(s, before, casualties, contact, draws[:, -1])
     _move_front(s, change)
 
 
 def _apply_losses(s: BatchState, before: np.ndarray, casualties: np.ndarray,
-                  contact: np.ndarray) -> None:
+                  contact: np.ndarray, prisoner_draw: np.ndarray) -> None:
     """Casualties, prisoners, morale, learning and the ineffective-unit rule."""
     p, u = s.p, s.units
     u.strength = np.maximum(before - casualties, 0.0)
@@ -125,9 +127,8 @@ def _apply_losses(s: BatchState, before: np.ndarray, casualties: np.ndarray,
     # Prisoners: each North Korean casualty is captured with probability prisoner_share
     # (a Poisson count with that mean, capped at the casualties: prisoners are rare).
     nk_cas = np.floor(s.week_casualties[:, Side.NORTH_KOREA])
-    draw = rng.uniform_per_run(s.keys, rng.Site.PRISONERS, s.week)
-    s.week_prisoners = np.minimum(rng.poisson(nk_cas * p.north_korea.prisoner_share, draw),
-                                  nk_cas)
+    s.week_prisoners = np.minimum(
+        rng.poisson(nk_cas * p.north_korea.prisoner_share, prisoner_draw), nk_cas)
     s.prisoners += s.week_prisoners
 
     lost = np.divide(casualties, before, out=np.zeros_like(before), where=before > 0)
@@ -139,15 +140,16 @@ def _apply_losses(s: BatchState, before: np.ndarray, casualties: np.ndarray,
     lr = p.north_korea.learning_rate[:, None]
     u.experience = np.where(learns, u.experience + lr * (1.0 - u.experience), u.experience)
     u.active &= u.strength >= INEFFECTIVE_SHARE * p.front.unit_size[:, None]
+    u.touch()
     s.contact = contact
 
 
 def _move_front(s: BatchState, change: np.ndarray) -> None:
     """Sectors change hands; units on columns Ukraine no longer holds shift to the nearest
     held column (ties: the lower index); Kursk is retaken when nothing is held."""
-    old_area = s.area_km2()
+    old_area = s.area
     s.depth = clamp(s.depth + change, 0, s.rows)
-    area = s.area_km2()
+    s.area = area = s.depth.sum(axis=1) * s.p.front.sector_km2
     s.week_area_retaken = np.maximum(0.0, old_area - area)
     lost = s.depth == 0
     if lost.any():

@@ -233,7 +233,7 @@ class EscalationModel(mesa.Model):
     @property
     def area_km2(self) -> float:
         """Ukrainian-held area of Kursk."""
-        return float(self.state.area_km2()[0])
+        return float(self.state.area[0])
 
     @property
     def depth(self) -> np.ndarray:

@@ -80,7 +80,7 @@ def step(s: BatchState) -> None:
     p, nk = s.p.north_korea, s.nk
     on = nk.deployed
     in_combat = nk.in_combat(s)
-    in_contact = (in_combat > 0) & (s.area_km2() > 0)
+    in_contact = (in_combat > 0) & (s.area > 0)
     retaken_share = np.divide(s.week_area_retaken, s.initial_area, out=np.zeros(s.runs),
                               where=s.initial_area > 0)
     before = s.week_start_personnel[:, Side.NORTH_KOREA]
@@ -104,7 +104,7 @@ def step(s: BatchState) -> None:
         nk.drawdowns += down
     restraint = s.china.restraint * s.p.china.restraint_effect
     may = (decide & ~down & (nk.prestige >= p.reinforce_prestige) & (nk.waves < p.max_waves)
-           & (p.wave_size > 0) & (s.area_km2() > 0))
+           & (p.wave_size > 0) & (s.area > 0))
     if may.any():
         u = rng.uniform_per_run(s.keys, rng.Site.REINFORCE, s.week)
         send = may & (u < s.ru.desperation * (1.0 - restraint))

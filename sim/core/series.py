@@ -31,7 +31,7 @@ class Series:
 SERIES: tuple[Series, ...] = (
     Series("week", "week", "weeks since 28 October 2024",
            lambda s: np.full(s.runs, float(s.week))),
-    Series("ukraine_area_km2", "km²", "Ukrainian-held area of Kursk", lambda s: s.area_km2()),
+    Series("ukraine_area_km2", "km²", "Ukrainian-held area of Kursk", lambda s: s.area),
     Series("casualties_ukraine", "personnel", "Ukrainian casualties, cumulative",
            lambda s: s.casualties[:, Side.UKRAINE]),
     Series("casualties_russia", "personnel", "Russian casualties, cumulative",

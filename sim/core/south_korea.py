@@ -77,11 +77,15 @@ def delivered(s: BatchState, rung: int) -> np.ndarray:
 
 def nk_mean_experience(s: BatchState) -> np.ndarray:
     """Strength-weighted mean experience of North Korean units in the line (0 if none)."""
-    u = s.units
-    m = u.active & (u.side == Side.NORTH_KOREA)
-    w = np.where(m, u.strength, 0.0)
-    total = whole_sum(w)
-    return np.divide(row_sum(w * u.experience), total, out=np.zeros(s.runs), where=total > 0)
+
+    def compute() -> np.ndarray:
+        u = s.units
+        w = np.where(u.active & (u.side == Side.NORTH_KOREA), u.strength, 0.0)
+        total = whole_sum(w)
+        return np.divide(row_sum(w * u.experience), total, out=np.zeros(s.runs),
+                         where=total > 0)
+
+    return s.memo("nk_mean_experience", compute)
 
 
 def step(s: BatchState) -> None:

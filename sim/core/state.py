@@ -16,9 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.core import china, escalation, nato, north_korea, russia, south_korea, ukraine
+from sim.core import china, escalation, nato, north_korea, rng, russia, south_korea, ukraine
 from sim.core.paramtable import Params
-from sim.core.rng import SEED_LIMIT, run_keys
 from sim.core.units import (
     EMPTY,
     GROUP_NK_WAVE0,
@@ -69,14 +68,21 @@ class BatchState:
     flat_column: np.ndarray = field(default=None)  # run * columns + column
     flat_front: np.ndarray = field(default=None)  # as flat_column, attackers + runs * columns
     flat_side: np.ndarray = field(default=None)  # run * 3 + side
+    fight_ids: np.ndarray = field(default=None)  # the week's draws: fog, casualties, prisoners
 
-    @property
-    def runs(self) -> int:
-        return len(self.seeds)
+    runs: int = 0
+    area: np.ndarray = field(default=None)  # Ukrainian-held area of Kursk, km²
+    _memo: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict, repr=False)
 
-    def area_km2(self) -> np.ndarray:
-        """Ukrainian-held area of Kursk."""
-        return self.depth.sum(axis=1) * self.p.front.sector_km2
+    def memo(self, name: str, compute: Any) -> np.ndarray:
+        """A value derived from the units, computed once per change of the units (the rules
+        ask for personnel by side a dozen times a week)."""
+        hit = self._memo.get(name)
+        if hit is not None and hit[0] == self.units.version:
+            return hit[1]
+        value = compute()
+        self._memo[name] = (self.units.version, value)
+        return value
 
     def refresh_columns(self) -> None:
         """Recompute the flat column indices after units were placed or moved."""
@@ -100,13 +106,21 @@ class BatchState:
 
     def personnel(self) -> np.ndarray:
         """Soldiers in the line by side: shape (runs, 3)."""
-        return self.by_side(np.where(self.units.active, self.units.strength, 0.0))
+        return self.memo("personnel", lambda: self.by_side(
+            np.where(self.units.active, self.units.strength, 0.0)))
 
     def refresh_sides(self) -> None:
-        """The side index (fixed for a run: a slot's side never changes)."""
+        """Indices fixed for a run (a slot's side and identity never change): by side, and
+        the identities of the week's combat draws (:mod:`sim.core.rng`)."""
         u = self.units
         self.flat_side = np.where(u.side == EMPTY, 3 * self.runs,
                                   np.arange(self.runs)[:, None] * 3 + u.side)
+        fog = np.broadcast_to(rng.draw_ids(rng.Site.FOG, np.arange(self.columns)),
+                              (self.runs, self.columns))
+        prisoners = np.broadcast_to(rng.draw_ids(rng.Site.PRISONERS, np.zeros(1)),
+                                    (self.runs, 1))
+        self.fight_ids = np.concatenate(
+            [fog, rng.draw_ids(rng.Site.CASUALTIES, u.uid), prisoners], axis=1)
 
     def copy(self) -> BatchState:
         """An independent deep copy (a snapshot)."""
@@ -116,8 +130,11 @@ class BatchState:
         """The state of a subset of runs (same week), as an independent copy."""
         out = copy.copy(self)
         out.p = self.p.take(rows)
+        out.runs = len(rows)
+        out._memo = {}
         for name, value in vars(self).items():
-            if name in ("p", "flat_column", "flat_front", "flat_side"):
+            if name in ("p", "flat_column", "flat_front", "flat_side", "fight_ids", "_memo",
+                        "runs"):
                 continue
             if isinstance(value, np.ndarray):
                 setattr(out, name, value[rows].copy())
@@ -168,7 +185,7 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchStat
     """Week 0 of a batch: units placed, actors initialised, North Koreans arrived if due at
     week 0. ``record``: number of weekly series to record (0: none)."""
     seeds = np.asarray(seeds, dtype=np.int64)
-    if len(seeds) and (seeds.min() < 0 or seeds.max() >= SEED_LIMIT):
+    if len(seeds) and (seeds.min() < 0 or seeds.max() >= rng.SEED_LIMIT):
         raise ValueError("seeds must be whole numbers in [0, 2**63)")
     runs = p.runs
     f = p.front
@@ -197,10 +214,11 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchStat
     assert (units.side != EMPTY).sum() == sizes.sum()
 
     s = BatchState(
-        p=p, seeds=seeds, keys=run_keys(seeds), horizon=horizon, columns=columns, rows=rows,
+        p=p, seeds=seeds, keys=rng.run_keys(seeds), horizon=horizon, columns=columns, rows=rows,
         units=units, depth=depth, initial_area=depth.sum(axis=1) * f.sector_km2,
-        reference_personnel=np.zeros(runs),
+        reference_personnel=np.zeros(runs), runs=runs,
     )
+    s.area = s.initial_area.copy()
     s.refresh_sides()
     everyone = np.ones(runs, dtype=bool)
     for group, sec in ((GROUP_UKRAINE, p.ukraine), (GROUP_RUSSIA, p.russia)):

@@ -56,16 +56,23 @@ class Units:
     morale: np.ndarray  # 0.2-1
     deployed: np.ndarray  # bool: has entered the line (stays True once it has)
     active: np.ndarray  # bool: in the line now
+    version: int = 0  # bumped by every change of strength, experience or active (caches)
+
+    def touch(self) -> None:
+        """Call after changing strength, experience or active: derived sums are stale."""
+        self.version += 1
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.side.shape  # type: ignore[return-value]
 
     def copy(self) -> Units:
-        return Units(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+        return Units(**{f.name: getattr(self, f.name).copy() if f.name != "version"
+                        else self.version for f in fields(self)})
 
     def take(self, rows: np.ndarray) -> Units:
-        return Units(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+        return Units(**{f.name: getattr(self, f.name)[rows] if f.name != "version" else 0
+                        for f in fields(self)})
 
 
 def unit_counts(personnel: np.ndarray, unit_size: np.ndarray) -> np.ndarray:
@@ -139,6 +146,7 @@ def deploy(u: Units, which: np.ndarray, group: np.ndarray, personnel: np.ndarray
     u.morale[mask] = 1.0
     u.deployed[mask] = True
     u.active[mask] = True
+    u.touch()
 
 
 def withdraw(u: Units, which: np.ndarray, side: Side, share: np.ndarray,
@@ -154,6 +162,7 @@ def withdraw(u: Units, which: np.ndarray, side: Side, share: np.ndarray,
     chosen = eligible & (keyed <= kth) & (k[:, None] > 0)
     out = whole_sum(np.where(chosen, u.strength, 0.0))
     u.active &= ~chosen
+    u.touch()
     return out
 
 
@@ -165,3 +174,4 @@ def replenish(u: Units, side: Side, personnel: np.ndarray, unit_size: np.ndarray
     total = whole_sum(gap)
     fill = np.divide(personnel, total, out=np.zeros_like(total), where=total > 0)
     u.strength += np.floor(gap * np.minimum(1.0, np.maximum(fill, 0.0))[:, None])
+    u.touch()

@@ -44,7 +44,7 @@ def step_week(s: BatchState) -> None:
     """Advance every run of the batch by one week (nothing past the horizon)."""
     if s.week >= s.horizon:
         return
-    north_korea.arrive(s)
+    north_korea.enter(s)
     combat.fight(s)
     s.week += 1
     russia.step(s)

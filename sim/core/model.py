@@ -177,7 +177,7 @@ class EscalationModel(mesa.Model):
         self._units: dict[int, Unit] = {}
         self._placed = np.zeros(0, dtype=np.int64)  # cell index each slot's agent is on
         self.events: list[tuple[int, str]] = []
-        self._seen = events.Seen.nothing(1)
+        self._seen = events.Seen.at_start(self.state)
         self._after_week()
         self.datacollector = mesa.DataCollector(
             model_reporters={x.name: partial(_reported, i) for i, x in enumerate(SERIES)})

@@ -68,14 +68,30 @@ class NorthKorea(_Section):
         doc="North Korean troops sent to Russia in the first wave.",
     )
     troops_to_kursk: int = param(
-        8_000, ge=0, le=100_000, unit="personnel", kind="reported",
-        source="reported: ~8,000 moved toward Kursk (US Secretary of State, 31 Oct 2024)",
+        11_000, ge=0, le=100_000, unit="personnel", kind="reported",
+        source="record: ~11,000 had moved to Kursk by late October (NIS, Nov 2024); up to "
+        "8,000 (US Secretary of State, 31 Oct 2024); range 8,000-11,000",
         doc="Of those, the troops committed to the Kursk front.",
     )
     arrival_week: int = param(
-        3, ge=0, le=52, unit="weeks", kind="assumption",
-        source="article: 'completing their final preparations before joining Russian forces'",
-        doc="Week the first North Korean units enter combat.",
+        1, ge=0, le=52, unit="weeks", kind="reported",
+        source="record: first contact with Ukrainian forces in week 1 (Ukraine's defence "
+        "minister to KBS, 4-5 Nov 2024; US State Dept, 12 Nov: 'begun engaging'), weeks 1-2",
+        doc="Week the first North Korean units (the vanguard) enter combat.",
+    )
+    vanguard_share: float = param(
+        0.15, ge=0, le=1, unit="share", kind="assumption",
+        source="modeller: a probing force of one or two battalions per axis before the main "
+        "assault; the record has first contact in week 1 but sustained assaults only in week 6",
+        doc="Share of the Kursk contingent in the line from arrival_week, before the main "
+        "body joins the assault.",
+    )
+    assault_week: int = param(
+        5, ge=0, le=52, unit="weeks", kind="reported",
+        source="record: North Korean troops in sustained, large-scale assaults in week 6 (ISW, "
+        "6 Dec 2024; Pentagon, 16 Dec; NIS, 19 Dec), weeks 5-7",
+        doc="Week the main body of the Kursk contingent is committed to sustained assaults "
+        "(the assault fought in week 5 shows in the state at week 6, as reported).",
     )
     troop_quality: float = param(
         0.8, ge=0, le=1, unit="0-1", kind="assumption",
@@ -100,7 +116,7 @@ class NorthKorea(_Section):
         doc="Effectiveness lost to coordination at zero experience (shrinks with experience).",
     )
     drone_vulnerability: float = param(
-        1.6, ge=1, le=4, unit="x casualties", kind="assumption",
+        2.0, ge=1, le=4, unit="x casualties", kind="assumption",
         source="design: no experience of drone war",
         doc="Casualty multiplier at zero experience (shrinks to 1 with experience).",
     )
@@ -109,10 +125,34 @@ class NorthKorea(_Section):
         source="article: 'disguised as Buryats and Yakuts and sent to the front in civilian cars'",
         doc="Weeks over which the deployment stays (partly) deniable to outside observers.",
     )
-    prisoner_share: float = param(
-        0.02, ge=0, le=0.3, unit="share", kind="assumption",
-        source="modeller",
-        doc="Share of North Korean casualties taken prisoner.",
+    assault_exposure: float = param(
+        4.0, ge=1, le=8, unit="x exposure", kind="calibrated",
+        source="record: ~1,100 North Korean casualties by week 7 and ~3,000 by week 11 (NIS, "
+        "JCS, 19 Dec 2024-13 Jan 2025) after sustained assaults began in week 6; the model "
+        "without it gives a fifth of that",
+        doc="How much more exposed to fire North Korean infantry is while assaulting (dense "
+        "formations across open ground): multiplies their share and their column's losses.",
+    )
+    capture_probability: float = param(
+        0.0007, ge=0, le=0.05, unit="per casualty", kind="reported",
+        source="record: two wounded soldiers captured alive by 11 Jan 2025 (a third died of "
+        "wounds) against ~3,000 casualties (Zelensky; NIS): 2/3,000; soldiers were reported "
+        "to avoid capture",
+        doc="Probability that a North Korean casualty is taken prisoner alive.",
+    )
+    pullback_loss_share: float = param(
+        0.35, ge=0, le=1, unit="share", kind="calibrated",
+        source="record: units pulled off the line from mid-January 2025 (weeks 11-13) after "
+        "heavy losses (NYT ~30 Jan; NIS 4 Feb), when ~3,000-4,000 of ~11,000 had been hit; the "
+        "share is set so the model pulls back in weeks 11-13",
+        doc="Share of the Kursk contingent lost since it last entered the line at which its "
+        "units are pulled back to rest and refit (0: never).",
+    )
+    rest_weeks: int = param(
+        4, ge=1, le=52, unit="weeks", kind="assumption",
+        source="modeller: rest and refit before returning to the line (no return was reported "
+        "by 31 Jan 2025)",
+        doc="Weeks North Korean units spend off the line before they return.",
     )
     initial_prestige: float = param(
         0.6, ge=0, le=1, unit="0-1", kind="assumption",
@@ -207,8 +247,9 @@ class Russia(_Section):
         doc="Weight of recent Russian losses in desperation.",
     )
     finance_usd_per_soldier_month: float = param(
-        2_000.0, ge=0, le=20_000, unit="USD/soldier/month", kind="assumption",
-        source="article: Moscow 'will reward Kim with finance'; amount is the modeller's",
+        2_000.0, ge=0, le=20_000, unit="USD/soldier/month", kind="reported",
+        source="record: ~$2,000 a month per soldier, mostly kept by the state (NIS), range "
+        "$800-2,300; the article: Moscow 'will reward Kim with finance'",
         doc="Cash paid to Pyongyang per deployed soldier.",
     )
     food_tonnes_per_1000_week: float = param(
@@ -256,7 +297,10 @@ class Ukraine(_Section):
         doc="Equipment multiplier from Western support at the start.",
     )
     replacement_rate: float = param(
-        0.5, ge=0, le=2, unit="share of losses/week", kind="assumption", source="modeller",
+        0.8, ge=0, le=2, unit="share of losses/week", kind="calibrated",
+        source="calibrated: with it the model keeps ~450 km² Ukrainian-held at week 11, as "
+        "the record has it (DeepState, Russian MoD, mid-January 2025); Ukraine kept feeding "
+        "units into the salient",
         doc="Share of last week's losses replaced.",
     )
     rok_defensive_boost: float = param(
@@ -274,6 +318,24 @@ class Ukraine(_Section):
 class SouthKorea(_Section):
     """Seoul: threat perception, the graded ladder, and covert diplomacy."""
 
+    initial_rung: int = param(
+        2, ge=0, le=4, unit="rung 0-4", kind="reported",
+        source="record: demining vehicles, body armour and gas masks sent since 2022-23, "
+        "'not a reaction to the deployment': Seoul stands on the non-lethal aid rung at week 0",
+        doc="The ladder rung Seoul stands on before the deployment (2: non-lethal aid).",
+    )
+    crisis_week: int = param(
+        5, ge=0, le=520, unit="week", kind="reported",
+        source="record: martial law declared and lifted on 3 Dec 2024 (week 5), the President "
+        "impeached on 14 Dec; 'the weapons question froze'",
+        doc="Week a domestic crisis in Seoul freezes the ladder.",
+    )
+    crisis_weeks: int = param(
+        16, ge=0, le=520, unit="weeks", kind="assumption",
+        source="modeller: an acting government makes no new commitments until the crisis is "
+        "resolved; how long that would take was unknown in January 2025 (0: no crisis)",
+        doc="Weeks the ladder stays frozen from crisis_week.",
+    )
     initial_perception: float = param(
         0.2, ge=0, le=1, unit="0-1", kind="assumption", source="modeller",
         doc="Threat perception at the start.",
@@ -360,7 +422,9 @@ class Nato(_Section):
     """NATO/US: statements and Western support to Ukraine."""
 
     support_trigger_troops: int = param(
-        5_000, ge=0, le=100_000, unit="personnel", kind="assumption", source="modeller",
+        1_500, ge=0, le=100_000, unit="personnel", kind="calibrated",
+        source="record: the US allowed ATACMS strikes into Kursk in week 3 (17 Nov 2024), "
+        "citing the North Korean troops, two weeks after first contact",
         doc="North Korean troops seen in combat at which the West raises support (rung 2).",
     )
     support_increase: float = param(
@@ -389,8 +453,9 @@ class Combat(_Section):
         doc="Defender's firepower advantage.",
     )
     breakthrough_ratio: float = param(
-        3.5, ge=1, le=10, unit="ratio", kind="calibrated",
-        source="calibrated: 1,000 -> 700 km² Aug-Oct 2024 (article)",
+        3.3, ge=1, le=10, unit="ratio", kind="calibrated",
+        source="calibrated: 1,000 -> 700 km² Aug-Oct 2024 (article), with Ukraine replacing "
+        "80 % of its losses",
         doc="Attacker/defender effective-strength ratio that takes a sector.",
     )
     counterattack_ratio: float = param(
@@ -515,6 +580,10 @@ class Scenario(BaseModel):
         if self.north_korea.drawdown_prestige > self.north_korea.reinforce_prestige:
             raise ValueError(
                 "north_korea.drawdown_prestige must not exceed north_korea.reinforce_prestige"
+            )
+        if self.north_korea.assault_week < self.north_korea.arrival_week:
+            raise ValueError(
+                "north_korea.assault_week must not come before north_korea.arrival_week"
             )
         for dotted, rng in self.sweep.items():
             _check_sweep_entry(dotted, rng)

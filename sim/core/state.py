@@ -20,6 +20,8 @@ from sim.core import china, escalation, nato, north_korea, rng, russia, south_ko
 from sim.core.paramtable import Params
 from sim.core.units import (
     EMPTY,
+    GROUP_NK_MAIN,
+    GROUP_NK_VANGUARD,
     GROUP_NK_WAVE0,
     GROUP_RUSSIA,
     GROUP_UKRAINE,
@@ -71,6 +73,7 @@ class BatchState:
     fight_ids: np.ndarray = field(default=None)  # the week's draws: fog, casualties, prisoners
 
     runs: int = 0
+    any_linear: bool = False  # some run uses the linear Lanchester law
     area: np.ndarray = field(default=None)  # Ukrainian-held area of Kursk, km²
     _memo: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict, repr=False)
 
@@ -131,10 +134,11 @@ class BatchState:
         out = copy.copy(self)
         out.p = self.p.take(rows)
         out.runs = len(rows)
+        out.any_linear = bool((out.p.combat.law == "linear").any())
         out._memo = {}
         for name, value in vars(self).items():
             if name in ("p", "flat_column", "flat_front", "flat_side", "fight_ids", "_memo",
-                        "runs"):
+                        "runs", "any_linear"):
                 continue
             if isinstance(value, np.ndarray):
                 setattr(out, name, value[rows].copy())
@@ -205,11 +209,13 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchStat
     sizes = np.zeros((runs, GROUP_NK_WAVE0 + waves), dtype=np.int64)
     sizes[:, GROUP_UKRAINE] = unit_counts(p.ukraine.troops_kursk, size)
     sizes[:, GROUP_RUSSIA] = unit_counts(p.russia.troops_kursk, size)
-    sizes[:, GROUP_NK_WAVE0 - 1] = unit_counts(nk.troops_to_kursk, size)
+    vanguard = north_korea.vanguard_personnel(p)
+    sizes[:, GROUP_NK_VANGUARD] = unit_counts(vanguard, size)
+    sizes[:, GROUP_NK_MAIN] = unit_counts(nk.troops_to_kursk - vanguard, size)
     wave_units = unit_counts(nk.wave_size, size)
     for k in range(waves):
         sizes[:, GROUP_NK_WAVE0 + k] = np.where(k < nk.max_waves, wave_units, 0)
-    group_side = np.array([Side.UKRAINE, Side.RUSSIA] + [Side.NORTH_KOREA] * (1 + waves))
+    group_side = np.array([Side.UKRAINE, Side.RUSSIA] + [Side.NORTH_KOREA] * (2 + waves))
     units = layout(sizes, group_side)
     assert (units.side != EMPTY).sum() == sizes.sum()
 
@@ -219,6 +225,7 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchStat
         reference_personnel=np.zeros(runs), runs=runs,
     )
     s.area = s.initial_area.copy()
+    s.any_linear = bool((p.combat.law == "linear").any())
     s.refresh_sides()
     everyone = np.ones(runs, dtype=bool)
     for group, sec in ((GROUP_UKRAINE, p.ukraine), (GROUP_RUSSIA, p.russia)):
@@ -245,7 +252,8 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchStat
     s.escalation = np.zeros(runs)
     s.escalation_peak = np.zeros(runs)
     escalation.update(s)
-    north_korea.arrive(s)  # those due at week 0
+    nato.step(s)  # NATO's condemnation is already on record at week 0 (the article)
+    north_korea.enter(s)  # North Korean units due in the line at week 0
     if record:
         s.record = np.full((runs, horizon + 1, record), np.nan)
     return s

@@ -33,8 +33,11 @@ class Side(IntEnum):
 EMPTY = -1
 """Side of a padding slot."""
 
-GROUP_UKRAINE, GROUP_RUSSIA, GROUP_NK_FIRST = 0, 1, 2
-GROUP_NK_WAVE0 = 3
+GROUP_UKRAINE, GROUP_RUSSIA = 0, 1
+GROUP_NK_VANGUARD, GROUP_NK_MAIN = 2, 3
+"""The Kursk contingent's vanguard (in the line from ``arrival_week``) and main body (from
+``assault_week``)."""
+GROUP_NK_WAVE0 = 4
 """Group of the first reinforcement wave; wave k is group ``GROUP_NK_WAVE0 + k``."""
 
 INEFFECTIVE_SHARE = 0.1
@@ -56,6 +59,7 @@ class Units:
     morale: np.ndarray  # 0.2-1
     deployed: np.ndarray  # bool: has entered the line (stays True once it has)
     active: np.ndarray  # bool: in the line now
+    resting: np.ndarray  # bool: pulled off the line to rest and refit, will return
     version: int = 0  # bumped by every change of strength, experience or active (caches)
 
     def touch(self) -> None:
@@ -106,15 +110,12 @@ def layout(group_sizes: np.ndarray, group_side: np.ndarray) -> Units:
         side=side, group=group, uid=uid, column=np.zeros((runs, slots), dtype=np.int64),
         strength=zeros.copy(), quality=zeros.copy(), experience=zeros.copy(),
         morale=np.ones((runs, slots)), deployed=np.zeros((runs, slots), dtype=bool),
-        active=np.zeros((runs, slots), dtype=bool),
+        active=np.zeros((runs, slots), dtype=bool), resting=np.zeros((runs, slots), dtype=bool),
     )
 
 
 def columns_by_depth(depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per run: held columns deepest first (ties: lower index), and how many are held.
-
-    New units go to the deepest columns first: the main effort is where the salient is
-    deepest (the Sudzha axis)."""
+    """Per run: held columns deepest first (ties: lower index), and how many are held."""
     order = np.argsort(-depth, axis=1, kind="stable")
     return order, (depth > 0).sum(axis=1)
 
@@ -128,24 +129,33 @@ def deploy(u: Units, which: np.ndarray, group: np.ndarray, personnel: np.ndarray
     round-robin over the held columns, deepest first. Nothing deploys where Ukraine holds
     no column any more (there is no front to fight on).
     """
-    order, held = columns_by_depth(depth)
-    first = np.argmax(u.group == group[:, None], axis=1)  # first slot of the group
-    j = np.arange(u.shape[1])[None, :] - first[:, None]  # number within the group
-    mask = which[:, None] & (u.group == group[:, None]) & (held[:, None] > 0)
+    mask = which[:, None] & (u.group == group[:, None]) & (depth > 0).any(axis=1)[:, None]
     if not mask.any():
         return
+    first = np.argmax(u.group == group[:, None], axis=1)  # first slot of the group
+    j = np.arange(u.shape[1])[None, :] - first[:, None]  # number within the group
     size = unit_size[:, None].astype(float)
-    total = np.rint(personnel)[:, None]
-    strength = np.clip(total - j * size, 0.0, size)
-    col = np.take_along_axis(order, j.clip(min=0) % np.maximum(held, 1)[:, None], axis=1)
+    strength = np.clip(np.rint(personnel)[:, None] - j * size, 0.0, size)
     mask &= strength > 0
     u.strength[mask] = strength[mask]
-    u.column[mask] = col[mask]
     u.quality[mask] = np.broadcast_to(quality[:, None], mask.shape)[mask]
     u.experience[mask] = np.broadcast_to(experience[:, None], mask.shape)[mask]
-    u.morale[mask] = 1.0
     u.deployed[mask] = True
+    enter_line(u, mask, depth)
+
+
+def enter_line(u: Units, mask: np.ndarray, depth: np.ndarray) -> None:
+    """Units ``mask`` (runs x slots) enter the line with full morale, dealt round-robin over
+    the held columns of their run, deepest first (the main effort is where the salient is
+    deepest, the Sudzha axis)."""
+    order, held = columns_by_depth(depth)
+    mask = mask & (held > 0)[:, None]
+    j = np.cumsum(mask, axis=1) - 1
+    col = np.take_along_axis(order, j.clip(min=0) % np.maximum(held, 1)[:, None], axis=1)
+    u.column[mask] = col[mask]
+    u.morale[mask] = 1.0
     u.active[mask] = True
+    u.resting[mask] = False
     u.touch()
 
 

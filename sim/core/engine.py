@@ -2,7 +2,8 @@
 
 :func:`step_week` is the one place that says in which order the rules run; the Mesa model
 (:mod:`sim.core.model`, a batch of one) and :func:`run_batch` (thousands of runs) both call
-it. Order within a week: North Korean arrival, the week's fighting on every contested
+it. Order within a week: the injects due that week (:mod:`sim.core.injects`),
+North Korean units entering the line, the week's fighting on every contested
 column (:mod:`sim.core.combat`), then the states' rules (Russia, North Korea, Ukraine,
 China, South Korea, NATO/US), the escalation index, and the weekly series.
 """
@@ -19,6 +20,7 @@ from sim.core import (
     china,
     combat,
     escalation,
+    injects,
     nato,
     north_korea,
     russia,
@@ -44,6 +46,7 @@ def step_week(s: BatchState) -> None:
     """Advance every run of the batch by one week (nothing past the horizon)."""
     if s.week >= s.horizon:
         return
+    injects.apply(s)
     north_korea.enter(s)
     combat.fight(s)
     s.week += 1

@@ -45,7 +45,8 @@ class NorthKoreaState:
     sent: np.ndarray  # soldiers sent to Russia
     kursk_sent: np.ndarray  # of those, sent to the Kursk front (first contingent and waves)
     withdrawn: np.ndarray  # soldiers brought home
-    waves: np.ndarray  # reinforcement waves sent
+    waves: np.ndarray  # reinforcement waves sent (decided, and ordered by injects)
+    injected_waves: np.ndarray  # of those, ordered by injects
     drawdowns: np.ndarray
     deployed: np.ndarray  # bool: the vanguard has entered combat
     assaulting: np.ndarray  # bool: the main body has been committed to the assault
@@ -96,6 +97,7 @@ def init(s: BatchState) -> NorthKoreaState:
         prestige_min=p.initial_prestige.astype(float).copy(),
         sent=p.troops_in_russia.astype(float), kursk_sent=p.troops_to_kursk.astype(float),
         withdrawn=z.copy(), waves=np.zeros(s.runs, dtype=np.int64),
+        injected_waves=np.zeros(s.runs, dtype=np.int64),
         drawdowns=np.zeros(s.runs, dtype=np.int64), deployed=no.copy(), assaulting=no.copy(),
         loss_mark=z.copy(), rest_until=np.full(s.runs, np.nan),
         pullbacks=np.zeros(s.runs, dtype=np.int64),
@@ -172,13 +174,14 @@ def step(s: BatchState) -> None:
         nk.withdrawn += withdraw(s.units, down, Side.NORTH_KOREA, p.drawdown_share, draws)
         nk.drawdowns += down
     restraint = s.china.restraint * s.p.china.restraint_effect
-    may = (decide & ~down & (nk.prestige >= p.reinforce_prestige) & (nk.waves < p.max_waves)
+    decided = nk.waves - nk.injected_waves
+    may = (decide & ~down & (nk.prestige >= p.reinforce_prestige) & (decided < p.max_waves)
            & (p.wave_size > 0) & (s.area > 0))
     if may.any():
         u = rng.uniform_per_run(s.keys, rng.Site.REINFORCE, s.week)
         send = may & (u < s.ru.desperation * (1.0 - restraint))
         if send.any():
-            deploy(s.units, send, GROUP_NK_WAVE0 + nk.waves, p.wave_size.astype(float),
+            deploy(s.units, send, GROUP_NK_WAVE0 + decided, p.wave_size.astype(float),
                    s.p.front.unit_size, p.troop_quality, p.initial_experience, s.depth)
             s.refresh_columns()
             nk.sent += np.where(send, p.wave_size, 0)
@@ -191,15 +194,21 @@ def _pull_back(s: BatchState, in_combat: np.ndarray) -> None:
     contingent since it last entered the line, its units come off the line to rest (the
     contingent rests as a whole: not again while some of it is resting; a wave that arrives
     meanwhile fights on)."""
-    p, nk, u = s.p.north_korea, s.nk, s.units
+    p, nk = s.p.north_korea, s.nk
     lost = s.casualties[:, Side.NORTH_KOREA] - nk.loss_mark
     pull = (nk.assaulting & (in_combat > 0) & (p.pullback_loss_share > 0)
             & np.isnan(nk.rest_until) & (lost >= p.pullback_loss_share * nk.kursk_sent))
-    if not pull.any():
-        return
-    leaving = u.active & (u.side == Side.NORTH_KOREA) & pull[:, None]
+    if pull.any():
+        pull_back(s, pull)
+
+
+def pull_back(s: BatchState, which: np.ndarray) -> None:
+    """The North Korean units in the line in the runs ``which`` leave it to rest for
+    ``rest_weeks``."""
+    nk, u = s.nk, s.units
+    leaving = u.active & (u.side == Side.NORTH_KOREA) & which[:, None]
     u.active &= ~leaving
     u.resting |= leaving
     u.touch()
-    nk.rest_until = np.where(pull, s.week + p.rest_weeks, nk.rest_until)
-    nk.pullbacks += pull
+    nk.rest_until = np.where(which, s.week + s.p.north_korea.rest_weeks, nk.rest_until)
+    nk.pullbacks += which

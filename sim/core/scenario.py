@@ -11,16 +11,20 @@ Sources quoted below: "article" is ``shared/seed-article.txt`` (late October 202
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import math
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from sim.core.injects import Inject
 from sim.core.params import param
+from sim.core.policies import Policy
 from sim.errors import ScenarioError
 
 
@@ -554,6 +558,9 @@ class Scenario(BaseModel):
     combat: Combat = Combat()
     escalation: Escalation = Escalation()
     sweep: dict[str, SweepRange] = {}
+    levers: dict[str, SweepRange] = {}
+    policies: dict[str, Policy] = {}
+    inject: list[Inject] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -587,13 +594,55 @@ class Scenario(BaseModel):
             )
         for dotted, rng in self.sweep.items():
             _check_sweep_entry(dotted, rng)
+        self._check_moves()
         return self
+
+    def _check_moves(self) -> None:
+        """Injects fire inside the horizon and change parameters a run can change; levers
+        are parameters that are not also uncertainties; policies set levers."""
+        start = dt.date.fromisoformat(str(self.start_date))
+        injects = []
+        for i, inj in enumerate(self.inject):
+            try:
+                inj = inj.at_week(start)
+            except ValueError as exc:
+                raise ValueError(f"inject[{i}]: {exc}") from None
+            if inj.week >= self.weeks:
+                raise ValueError(f"inject[{i}]: week {inj.week} is past the horizon "
+                                 f"({self.weeks} weeks)")
+            for name in inj.set:
+                _check_changeable(name, f"inject[{i}].set")
+            injects.append(inj)
+        self.inject = injects
+        if any(i.set for i in injects):  # the values, applied in week order, must validate
+            later: dict[str, Any] = {}
+            for inj in sorted(injects, key=lambda i: i.week):
+                later.update(inj.set)
+            try:
+                self.model_copy(update={"inject": [], "policies": {}}).with_overrides(
+                    later, origin="inject")
+            except ScenarioError as exc:
+                msg = exc.message.removeprefix("inject: ").removeprefix("(document): ")
+                raise ValueError(f"inject set (the changes, in week order): {msg}") from None
+        for name in self.levers:
+            _check_changeable(name, "levers")
+            if name in self.sweep:
+                raise ValueError(f"levers: '{name}' is also in [sweep]: a parameter is either "
+                                 "a choice (lever) or an uncertainty, not both")
+            _check_sweep_entry(name, self.levers[name])
+        for pname, policy in self.policies.items():
+            if not _SLUG.match(pname):
+                raise ValueError(f"policies: name '{pname}' must be letters, digits, '-' or "
+                                 "'_'")
+            for name in policy.set:
+                _check_changeable(name, f"policies.{pname}.set")
+                if self.levers and name not in self.levers:
+                    raise ValueError(f"policies.{pname}.set: '{name}' is not a lever "
+                                     f"(levers: {', '.join(self.levers)})")
 
     @field_validator("start_date")
     @classmethod
     def _date(cls, v: str) -> str:
-        import datetime as dt
-
         try:
             dt.date.fromisoformat(v)
         except ValueError as exc:
@@ -607,10 +656,31 @@ class Scenario(BaseModel):
             _set_dotted(data, dotted, value, origin)
         return validate_scenario(data, origin)
 
+    def with_injects(self, injects: list[dict[str, Any]], origin: str = "--inject"
+                     ) -> Scenario:
+        """A copy with more injects (tables as in ``[[inject]]``), validated."""
+        data = self.model_dump()
+        data["inject"] = [*data["inject"], *injects]
+        return validate_scenario(data, origin)
+
     def digest(self) -> str:
         """A short hash of the resolved parameters (not the file's formatting)."""
         text = self.model_dump_json(exclude={"sweep"})
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_FIXED = ("weeks", "start_date")
+"""Parameters a run cannot change once it started: its horizon, its calendar, its map."""
+
+
+def _check_changeable(name: str, where: str) -> None:
+    """A parameter that injects, levers and policies may set."""
+    if name not in parameter_names():
+        raise ValueError(f"{where}: '{name}' is not a parameter{_suggest_suffix(name)}")
+    if name in _FIXED or name.startswith("front."):
+        raise ValueError(f"{where}: '{name}' is fixed when a run starts (the horizon, the "
+                         "calendar and the map cannot change mid-run)")
 
 
 SECTIONS: dict[str, type[_Section]] = {

@@ -16,7 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from sim.core import china, escalation, nato, north_korea, rng, russia, south_korea, ukraine
+from sim.core import (
+    china,
+    escalation,
+    injects,
+    nato,
+    north_korea,
+    rng,
+    russia,
+    south_korea,
+    ukraine,
+)
 from sim.core.paramtable import Params
 from sim.core.units import (
     EMPTY,
@@ -71,6 +81,8 @@ class BatchState:
     flat_front: np.ndarray = field(default=None)  # as flat_column, attackers + runs * columns
     flat_side: np.ndarray = field(default=None)  # run * 3 + side
     fight_ids: np.ndarray = field(default=None)  # the week's draws: fog, casualties, prisoners
+    inject_plan: dict = field(default_factory=dict)  # week -> [(runs, Inject)]
+    inject_wave_group0: int = 0  # slot group of the first wave ordered by an inject
 
     runs: int = 0
     any_linear: bool = False  # some run uses the linear Lanchester law
@@ -138,7 +150,7 @@ class BatchState:
         out._memo = {}
         for name, value in vars(self).items():
             if name in ("p", "flat_column", "flat_front", "flat_side", "fight_ids", "_memo",
-                        "runs", "any_linear"):
+                        "runs", "any_linear", "inject_plan"):
                 continue
             if isinstance(value, np.ndarray):
                 setattr(out, name, value[rows].copy())
@@ -149,6 +161,7 @@ class BatchState:
                                                   for k, v in vars(value).items()}))
         out.refresh_columns()
         out.refresh_sides()
+        out.inject_plan = injects.plan(out.p.injects)
         return out
 
 
@@ -206,7 +219,9 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchStat
     nk = p.north_korea
     size = f.unit_size
     waves = int(nk.max_waves.max(initial=0))
-    sizes = np.zeros((runs, GROUP_NK_WAVE0 + waves), dtype=np.int64)
+    ordered = injects.extra_waves(p.injects)  # waves ordered by injects, per run
+    extra = max((len(w) for w in ordered), default=0)
+    sizes = np.zeros((runs, GROUP_NK_WAVE0 + waves + extra), dtype=np.int64)
     sizes[:, GROUP_UKRAINE] = unit_counts(p.ukraine.troops_kursk, size)
     sizes[:, GROUP_RUSSIA] = unit_counts(p.russia.troops_kursk, size)
     vanguard = north_korea.vanguard_personnel(p)
@@ -215,7 +230,10 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchStat
     wave_units = unit_counts(nk.wave_size, size)
     for k in range(waves):
         sizes[:, GROUP_NK_WAVE0 + k] = np.where(k < nk.max_waves, wave_units, 0)
-    group_side = np.array([Side.UKRAINE, Side.RUSSIA] + [Side.NORTH_KOREA] * (2 + waves))
+    for r, troops in enumerate(ordered):
+        for j, n in enumerate(troops):
+            sizes[r, GROUP_NK_WAVE0 + waves + j] = unit_counts(np.array([n]), size[r:r + 1])[0]
+    group_side = np.array([Side.UKRAINE, Side.RUSSIA] + [Side.NORTH_KOREA] * (2 + waves + extra))
     units = layout(sizes, group_side)
     assert (units.side != EMPTY).sum() == sizes.sum()
 
@@ -225,6 +243,8 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchStat
         reference_personnel=np.zeros(runs), runs=runs,
     )
     s.area = s.initial_area.copy()
+    s.inject_plan = injects.plan(p.injects)
+    s.inject_wave_group0 = GROUP_NK_WAVE0 + waves
     s.any_linear = bool((p.combat.law == "linear").any())
     s.refresh_sides()
     everyone = np.ones(runs, dtype=bool)

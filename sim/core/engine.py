@@ -61,9 +61,11 @@ def step_week(s: BatchState) -> None:
 
 
 def start(p: Params, seeds: Sequence[int] | np.ndarray, horizon: int,
-          record_series: bool = True) -> BatchState:
-    """Week 0 of a batch, with week 0 of the series recorded."""
-    s = new_state(p, seeds, horizon, record=len(series.SERIES) if record_series else 0)
+          record_series: bool = True, reserve_waves: tuple[int, ...] = ()) -> BatchState:
+    """Week 0 of a batch, with week 0 of the series recorded (``reserve_waves``: see
+    :func:`sim.core.state.new_state`)."""
+    s = new_state(p, seeds, horizon, record=len(series.SERIES) if record_series else 0,
+                  reserve_waves=reserve_waves)
     series.record(s)
     return s
 

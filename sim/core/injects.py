@@ -126,37 +126,47 @@ def parse_inject(text: str) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------- in the engine
-def plan(injects_by_run: list[tuple[Inject, ...]]) -> dict[int, list[tuple[np.ndarray,
-                                                                          Inject]]]:
-    """week -> [(runs it applies to, inject)], for the runs of a batch."""
+Entry = tuple[np.ndarray, Inject, np.ndarray | None]
+"""One planned inject: the runs it applies to, the inject, and (for ``nk_wave``) the slot
+group its troops deploy into, per run."""
+
+
+def waves_ordered(injects: tuple[Inject, ...]) -> list[Inject]:
+    """A run's ``nk_wave`` injects in the order they fire (by week, then as listed)."""
+    return sorted((i for i in injects if i.move == "nk_wave"), key=lambda i: i.week)
+
+
+def plan(injects_by_run: list[tuple[Inject, ...]], wave_group0: int
+         ) -> dict[int, list[Entry]]:
+    """week -> planned injects, for the runs of a batch. A run's k-th ``nk_wave`` inject
+    deploys into slot group ``wave_group0 + k`` (laid out by :mod:`sim.core.state`)."""
     rows: dict[int, list[int]] = {}
     lists: dict[int, tuple[Inject, ...]] = {}
     for r, injects in enumerate(injects_by_run):
         if injects:
             rows.setdefault(id(injects), []).append(r)
             lists[id(injects)] = injects
-    out: dict[int, list[tuple[np.ndarray, Inject]]] = {}
+    out: dict[int, list[Entry]] = {}
     for key, runs in rows.items():
+        waves = waves_ordered(lists[key])
         for inj in lists[key]:
-            out.setdefault(int(inj.week), []).append((np.array(runs), inj))
+            group = None
+            if inj.move == "nk_wave":
+                group = np.full(len(runs), wave_group0 + waves.index(inj))
+            out.setdefault(int(inj.week), []).append((np.array(runs), inj, group))
     return out
-
-
-def extra_waves(injects_by_run: list[tuple[Inject, ...]]) -> list[list[int]]:
-    """Per run, the troops of each ``nk_wave`` inject, in week order (slots for them are
-    laid out when the batch starts)."""
-    return [[i.troops for i in sorted(injects, key=lambda i: i.week)
-             if i.move == "nk_wave"] for injects in injects_by_run]
 
 
 def apply(s: BatchState) -> None:
     """Fire the injects due at the start of this week in the runs they belong to."""
-    for rows, inj in s.inject_plan.get(s.week, ()):
+    for rows, inj, group in s.inject_plan.get(s.week, ()):
         for name, value in inj.set.items():
             s.p.columns[name][rows] = value
         if inj.set:
             s.any_linear = bool((s.p.combat.law == "linear").any())
-        if inj.move:
+        if inj.move == "nk_wave":
+            _nk_wave(s, rows, inj, group)
+        elif inj.move:
             _MOVES[inj.move](s, rows, inj)
 
 
@@ -173,13 +183,14 @@ def _rok_freeze(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
     s.p.south_korea.crisis_weeks[rows] = inj.weeks
 
 
-def _nk_wave(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
+def _nk_wave(s: BatchState, rows: np.ndarray, inj: Inject, groups: np.ndarray) -> None:
     from sim.core.units import deploy
 
     nk = s.nk
     which = np.zeros(s.runs, dtype=bool)
     which[rows] = True
-    group = s.inject_wave_group0 + nk.injected_waves
+    group = np.full(s.runs, -1)
+    group[rows] = groups
     troops = np.full(s.runs, float(inj.troops))
     p = s.p.north_korea
     deploy(s.units, which, group, troops, s.p.front.unit_size, p.troop_quality,
@@ -217,6 +228,17 @@ def _china_press(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
     base[rows] = np.maximum(base[rows], inj.level)
 
 
-_MOVES = {"rok_approve": _rok_approve, "rok_freeze": _rok_freeze, "nk_wave": _nk_wave,
+_MOVES = {"rok_approve": _rok_approve, "rok_freeze": _rok_freeze,
           "nk_pull_back": _nk_pull_back, "nk_return": _nk_return, "nato_raise": _nato_raise,
           "russia_tech": _russia_tech, "china_press": _china_press}
+
+
+def extend_plan(s: BatchState, rows: np.ndarray, more: list[Inject],
+                first_group: np.ndarray) -> None:
+    """Add injects (a branch's variant) to a running batch, for the runs ``rows``. Their
+    ``nk_wave`` moves deploy into slot groups ``first_group`` onwards (reserved by
+    :func:`sim.core.state.new_state`)."""
+    waves = waves_ordered(tuple(more))
+    for inj in more:
+        group = first_group + waves.index(inj) if inj.move == "nk_wave" else None
+        s.inject_plan.setdefault(int(inj.week), []).append((rows, inj, group))

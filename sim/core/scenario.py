@@ -762,7 +762,7 @@ def validate_scenario(data: dict[str, Any], origin: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_format_errors(exc, origin)) from None
+        raise ScenarioError(format_errors(exc, origin)) from None
     except (RecursionError, OverflowError) as exc:  # pathological nesting or numbers
         raise ScenarioError(f"{origin}: cannot read the document ({exc})") from None
 
@@ -840,7 +840,7 @@ _MESSAGES = {
 }
 
 
-def _format_errors(exc: ValidationError, origin: str) -> str:
+def format_errors(exc: ValidationError, origin: str) -> str:
     lines = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"] if p not in ("", "__root__"))

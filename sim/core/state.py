@@ -81,7 +81,7 @@ class BatchState:
     flat_front: np.ndarray = field(default=None)  # as flat_column, attackers + runs * columns
     flat_side: np.ndarray = field(default=None)  # run * 3 + side
     fight_ids: np.ndarray = field(default=None)  # the week's draws: fog, casualties, prisoners
-    inject_plan: dict = field(default_factory=dict)  # week -> [(runs, Inject)]
+    inject_plan: dict = field(default_factory=dict)  # week -> [planned injects]
     inject_wave_group0: int = 0  # slot group of the first wave ordered by an inject
 
     runs: int = 0
@@ -161,7 +161,7 @@ class BatchState:
                                                   for k, v in vars(value).items()}))
         out.refresh_columns()
         out.refresh_sides()
-        out.inject_plan = injects.plan(out.p.injects)
+        out.inject_plan = injects.plan(out.p.injects, self.inject_wave_group0)
         return out
 
 
@@ -198,9 +198,12 @@ def shape_key(p: Params, run: int, weeks: int | None) -> tuple[int, int, int]:
     return horizon, int(p.front.columns[run]), int(p.front.rows[run])
 
 
-def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchState:
+def new_state(p: Params, seeds: Any, horizon: int, record: int = 0,
+              reserve_waves: tuple[int, ...] = ()) -> BatchState:
     """Week 0 of a batch: units placed, actors initialised, North Koreans arrived if due at
-    week 0. ``record``: number of weekly series to record (0: none)."""
+    week 0. ``record``: number of weekly series to record (0: none). ``reserve_waves``:
+    troops of further waves injects may order later (a branch's variants), laid out after
+    each run's own."""
     seeds = np.asarray(seeds, dtype=np.int64)
     if len(seeds) and (seeds.min() < 0 or seeds.max() >= rng.SEED_LIMIT):
         raise ValueError("seeds must be whole numbers in [0, 2**63)")
@@ -219,7 +222,9 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchStat
     nk = p.north_korea
     size = f.unit_size
     waves = int(nk.max_waves.max(initial=0))
-    ordered = injects.extra_waves(p.injects)  # waves ordered by injects, per run
+    # Waves ordered by injects: each run's own in firing order, then the reserved ones.
+    ordered = [[i.troops for i in injects.waves_ordered(own)] + list(reserve_waves)
+               for own in p.injects]
     extra = max((len(w) for w in ordered), default=0)
     sizes = np.zeros((runs, GROUP_NK_WAVE0 + waves + extra), dtype=np.int64)
     sizes[:, GROUP_UKRAINE] = unit_counts(p.ukraine.troops_kursk, size)
@@ -243,8 +248,8 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchStat
         reference_personnel=np.zeros(runs), runs=runs,
     )
     s.area = s.initial_area.copy()
-    s.inject_plan = injects.plan(p.injects)
     s.inject_wave_group0 = GROUP_NK_WAVE0 + waves
+    s.inject_plan = injects.plan(p.injects, s.inject_wave_group0)
     s.any_linear = bool((p.combat.law == "linear").any())
     s.refresh_sides()
     everyone = np.ones(runs, dtype=bool)

@@ -216,7 +216,7 @@ class EscalationModel(mesa.Model):
             return
         engine.step_week(self.state)
         self.events += [(self.week - 1, inj.describe())
-                        for _, inj in self.state.inject_plan.get(self.week - 1, ())]
+                        for _, inj, _ in self.state.inject_plan.get(self.week - 1, ())]
         self._after_week()
         self.datacollector.collect(self)
         if self.week >= self.horizon:

@@ -116,8 +116,11 @@ def calibration_source(root: Path) -> Source:
     if manifest.get("overrides"):
         sc = sc.with_overrides(manifest["overrides"])
     prior = Prior(tuple(spec_from_dict(d) for d in manifest["prior"]))
-    return Source("calibration", sc.name, sc, prior,
-                  manifest.get("spec", {}).get("until_week"), post)
+    spec = manifest.get("spec", {})
+    # The last week the calibration saw: --until, or else its last observation's.
+    seen = spec.get("until_week")
+    seen = spec.get("weeks") if seen is None else min(seen, spec.get("weeks", seen))
+    return Source("calibration", sc.name, sc, prior, seen, post)
 
 
 def scenario_source(scenario: Scenario, origin: str) -> Source:
@@ -155,7 +158,7 @@ def run_hindcast(source: Source, record: Record, from_week: int, runs: int, seed
     check_horizon(entries, weeks, record.path)
     notes = []
     if source.until_week is not None and source.until_week > from_week:
-        notes.append(f"the calibration used observations up to week {source.until_week}, "
+        notes.append(f"the calibration saw observations up to week {source.until_week}, "
                      f"after --from (week {from_week}): this is not an out-of-sample test")
     ensembles: dict[str, list[dict[str, Any]]] = {}
     if source.posterior is not None:

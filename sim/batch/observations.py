@@ -317,6 +317,10 @@ def _format(exc: ValidationError, origin: str, data: dict[str, Any]) -> str:
             msg = f"expected one of {', '.join(KINDS)}, got {err.get('input')!r}"
         elif etype == "missing":
             msg = "missing"
+        elif etype in ("greater_than_equal", "greater_than"):
+            bound = err.get("ctx", {}).get("ge", err.get("ctx", {}).get("gt"))
+            op = ">=" if etype == "greater_than_equal" else ">"
+            msg = f"expected a value {op} {bound}, got {err.get('input')!r}"
         else:
             msg = err["msg"]
             if "input" in err and etype not in ("too_short",):

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.batch.designs import ParamSpec
+from sim.batch.designs import ParamSpec, PosteriorSpec
 from sim.errors import UserError
 
 MANIFEST = "manifest.json"
@@ -135,3 +135,32 @@ def category_shares(values: pd.Series, w: np.ndarray, spec: ParamSpec) -> dict[A
     assert spec.values is not None
     strs = values.astype(str).to_numpy()
     return {v: float(w[strs == str(v)].sum() / w.sum()) for v in spec.values}
+
+
+# ---------------------------------------------------------------- the sweep design
+def posterior_specs(root: str | Path) -> list[ParamSpec]:
+    """The swept parameters of ``wargame sweep --design posterior --posterior DIR``."""
+    post = load_posterior(root)
+    return [PosteriorSpec(s.name, s.kind, s.low, s.high, s.levels, s.values,
+                          source=str(Path(root)), digest=post.digest) for s in post.specs]
+
+
+def posterior_points(specs: list[ParamSpec], samples: int | None, seed: int
+                     ) -> list[dict[str, Any]]:
+    """``samples`` points resampled from the posterior by weight (the same for the same
+    seed): the particles themselves, correlations kept, no jitter. Points repeat where a
+    particle is drawn more than once; each point then runs with its own seeds."""
+    if samples is None or samples < 1:
+        raise UserError("--samples: design 'posterior' needs a whole number >= 1")
+    sources = {getattr(s, "source", None) for s in specs}
+    if len(sources) != 1 or None in sources or "" in sources:
+        raise UserError("--design posterior: give the calibration folder with --posterior DIR")
+    root = sources.pop()
+    post = load_posterior(root)
+    digest = {getattr(s, "digest", "") for s in specs}
+    if digest != {post.digest}:
+        raise UserError(f"{root}: its posterior changed since this sweep was planned",
+                        hint="write the sweep to another --out")
+    if [s.name for s in specs] != post.names:
+        raise UserError(f"{root}: the posterior's parameters differ from the sweep's")
+    return post.points(resample(post.weights, samples, seed))

@@ -91,7 +91,9 @@ def print_summary(root: str | Path, console: Any) -> None:
                   f"particles, epsilon {post['epsilon']:.4g}; predictive ensembles of "
                   f"{m['predictive_runs']} runs each", highlight=False)
     console.print(frame_table(parameter_summary(m), "parameters: prior and posterior"))
-    console.print(frame_table(observation_summary(m), "observations: simulated bands"))
+    console.print(frame_table(observation_summary(m).drop(columns=["maps to", "kind"]),
+                              "observations: simulated 5-95 % bands (event weeks: '>N' "
+                              "= not by the horizon)"))
 
 
 def frame_table(frame: pd.DataFrame, title: str) -> Any:

@@ -192,12 +192,13 @@ def plot_generations(cf: CalibrationFolder) -> Figure:
 
 
 # ---------------------------------------------------------------- predictive
-def _draw_observation(ax: Any, e: Entry, weeks: int) -> None:
+def _draw_observation(ax: Any, e: Entry, k: int) -> None:
+    """One observation; ``k`` staggers the labels of several event weeks on one panel."""
     if e.kind == "event_week":
         ax.errorbar([e.best], [e.threshold], xerr=[[e.best - e.low], [e.high - e.best]],
                     fmt="D", color=OBS_COLOUR, capsize=4, zorder=5)
-        ax.annotate(f"{e.id}: first week >= {e.threshold:g}", (e.best, e.threshold),
-                    fontsize=7, textcoords="offset points", xytext=(4, 6), color=OBS_COLOUR)
+        ax.annotate(f"{e.id} (>= {e.threshold:g})", (e.best, e.threshold), fontsize=7,
+                    textcoords="offset points", xytext=(4, 6 + 10 * k), color=OBS_COLOUR)
         return
     if e.kind == "rung":
         ax.hlines(e.best, e.since, e.week, color=OBS_COLOUR, lw=1, ls=":")
@@ -230,9 +231,13 @@ def plot_predictive(cf: CalibrationFolder) -> Figure:
                 ax.fill_between(b["week"], b["q25"], b["q75"], color=colour, alpha=0.45,
                                 lw=0, label="posterior 25-75%")
                 ax.plot(b["week"], b["q50"], color=colour, lw=1.2)
+        events = 0
         for e in cf.entries:
             if e.target == name and not e.on_outcome:
-                _draw_observation(ax, e, cf.weeks)
+                _draw_observation(ax, e, events)
+                events += e.kind == "event_week"
+        if events:
+            ax.margins(y=0.12 + 0.05 * events)  # room for the labels
         doc, unit = _UNITS.get(name, (name, ""))
         ax.set(title=f"{doc}\n({name})", xlabel="week", ylabel=unit, xlim=(0, cf.weeks))
         ax.title.set_fontsize(9)

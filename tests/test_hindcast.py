@@ -57,3 +57,29 @@ def test_scores_of_an_ensemble_by_hand() -> None:
     assert agg["coverage50"] == pytest.approx(2 / 3)
     assert agg["coverage90"] == pytest.approx(2 / 3)
     assert agg["crps_scaled"] == pytest.approx((0.375 + 0.9375 + (0.75 - 18 / 32)) / 3)
+
+
+def test_hindcast_bad_input_exits_2(tmp_path, capsys) -> None:
+    import tomli_w
+
+    from sim.cli import main
+    from tests.conftest import ROOT
+
+    record = tmp_path / "record.toml"
+    record.write_text(tomli_w.dumps({"name": "r", "observation": [
+        {"id": "area", "quantity": "area", "series": "ukraine_area_km2", "kind": "level",
+         "week": 4, "best": 700, "low": 560, "high": 800, "source": "s", "reported": "r"}]}))
+    baseline = str(ROOT / "scenarios" / "baseline.toml")
+    (tmp_path / "empty").mkdir()
+    for args, fragment in (
+        ([str(tmp_path / "empty"), "--record", str(record), "--from", "2"],
+         "not a calibration folder"),
+        ([baseline, "--record", str(record), "--from", "2024-01-01"], "before week 0"),
+        ([baseline, "--record", str(record), "--from", "2024-12-31"],
+         "no observation after week 9"),
+        ([baseline, "--record", str(tmp_path / "nope.toml"), "--from", "2"],
+         "no such record file"),
+        ([baseline, "--record", str(record), "--from", "2", "--runs", "3"], "--runs"),
+    ):
+        assert main(["hindcast", *args]) == 2
+        assert fragment in capsys.readouterr().err, fragment

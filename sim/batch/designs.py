@@ -19,8 +19,8 @@ import numpy as np
 from sim.core.scenario import Scenario, SweepRange, parameter_info, parameter_names
 from sim.errors import UserError
 
-Method = Literal["grid", "mc", "lhs", "sobol"]
-METHODS: tuple[str, ...] = ("grid", "mc", "lhs", "sobol")
+Method = Literal["grid", "mc", "lhs", "sobol", "posterior"]
+METHODS: tuple[str, ...] = ("grid", "mc", "lhs", "sobol", "posterior")
 DEFAULT_LEVELS = 3
 """Grid levels for a numeric parameter that gives none (low, middle, high)."""
 
@@ -60,6 +60,16 @@ class ParamSpec:
         n = self.levels or DEFAULT_LEVELS
         vals = self.from_unit(np.linspace(0.0, 1.0, n))
         return list(dict.fromkeys(vals))  # integers may collapse: keep each once
+
+
+@dataclass(frozen=True)
+class PosteriorSpec(ParamSpec):
+    """A parameter drawn from a calibration's posterior sample (``--design posterior``):
+    ``source`` is the calibration folder and ``digest`` its posterior file's hash, so that
+    a resume against a re-run calibration is refused. low/high/values are the prior's."""
+
+    source: str = ""
+    digest: str = ""
 
 
 def spec_from_range(name: str, rng: SweepRange, origin: str) -> ParamSpec:
@@ -145,9 +155,14 @@ def build_design(
 
     ``samples``: Monte Carlo and Latin hypercube draw that many points; Sobol uses SALib's
     Saltelli scheme with base sample N = samples, giving N(D+2) points (N(2D+2) with
-    second-order indices); grid ignores it.
+    second-order indices); grid ignores it; posterior resamples that many particles of
+    the calibration the specs name (:class:`PosteriorSpec`) in proportion to their weights.
     """
     d = len(specs)
+    if method == "posterior":
+        from sim.batch.posterior import posterior_points
+
+        return posterior_points(specs, samples, seed)
     if method == "grid":
         levels = [s.grid_levels() for s in specs]
         return [dict(zip([s.name for s in specs], combo, strict=True))

@@ -18,7 +18,7 @@ from sim.errors import UserError
 
 #: Modules that add subcommands, in help order.
 COMMAND_MODULES: tuple[str, ...] = ("sim.cli.run", "sim.cli.sweep", "sim.cli.analysis",
-                                    "sim.cli.serve")
+                                    "sim.cli.calibrate", "sim.cli.serve")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -167,3 +167,17 @@ def test_observe_reads_each_kind_off_the_series() -> None:
     np.testing.assert_allclose(e[:, 4], [0.0, 2.0])
     assert censor(rec.entries, v, 4)[1, 3] == 5
 
+
+
+def test_the_real_record_loads_and_maps_onto_the_model() -> None:
+    """Every entry of observations/kursk-2024-25.toml names a series or outcome the model
+    produces, and `wargame calibrate --check` accepts it with the baseline's priors."""
+    from sim.batch.observations import load_record
+    from sim.cli import main as cli_main
+    from tests.conftest import ROOT
+
+    path = ROOT / "observations" / "kursk-2024-25.toml"
+    record = load_record(path)
+    assert record.name == "kursk-2024-25"
+    assert cli_main(["calibrate", str(ROOT / "scenarios" / "baseline.toml"), "--record",
+                     str(path), "--check"]) == 0

@@ -19,9 +19,11 @@ column: the Ukrainian front-line sector and the Russian-held sector facing it):
 
 Effective strength is personnel x quality x experience x equipment x morale x
 coordination (each factor documented in :func:`effectiveness`). A column's losses are shared
-among its units by strength x exposure (:func:`exposure`). A sector changes hands
-when the attacker's effective-strength ratio, blurred by log-normal fog of war, passes
-``breakthrough_ratio`` (or the defender's passes ``counterattack_ratio``).
+among its units by strength x exposure (:func:`exposure`). The front grinds: each week the
+attacker gains the share of a sector that the probability of passing
+``breakthrough_ratio`` under log-normal fog of war gives (less what the defender's
+counter-attacks win back); a sector changes hands when the gains add up to one
+(:func:`_advance`).
 """
 
 from __future__ import annotations
@@ -117,16 +119,45 @@ def fight(s: BatchState) -> None:
     cols = s.columns
     casualties = np.minimum(rng.poisson(lam, draws[:, cols:-1]), pers)
 
-    fog = rng.normal(draws[:, :cols])
-    ratio = np.divide(a_eff, d_eff, out=np.full_like(a_eff, np.inf), where=d_eff > 0)
-    ratio = ratio * np.exp(p.combat.noise[:, None] * fog)
-    change = np.where(contact & (ratio > p.combat.breakthrough_ratio[:, None]), -1, 0)
-    counter = (contact & (ratio * p.combat.counterattack_ratio[:, None] < 1.0)
-               & (s.depth < s.rows))
-    change[counter] = 1
-
+    change = _advance(s, a_eff, d_eff, contact, rng.normal(draws[:, :cols]))
     _apply_losses(s, before, casualties, contact, draws[:, -1])
     _move_front(s, change)
+
+
+def advance_rate(ratio: np.ndarray, threshold: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """Expected share of a sector gained in a week at a force ratio: the probability that
+    the ratio, blurred by log-normal fog of ``spread``, passes ``threshold``:
+    ``Phi(ln(ratio / threshold) / spread)`` (a step at the threshold when ``spread`` is 0)."""
+    from scipy.special import ndtr
+
+    with np.errstate(divide="ignore"):
+        x = np.log(ratio) - np.log(threshold)
+    return np.where(spread > 0, ndtr(x / np.where(spread > 0, spread, 1.0)),
+                    (x > 0).astype(float))
+
+
+def _advance(s: BatchState, a_eff: np.ndarray, d_eff: np.ndarray, contact: np.ndarray,
+             fog: np.ndarray) -> np.ndarray:
+    """The front grinds: in every contested column the attacker gains, each week, the
+    share of a sector ``advance_rate`` gives for its force ratio (less what the defender's
+    counter-attacks win back), times a log-normal fog-of-war factor of mean 1; a sector
+    changes hands when the gains add up to a whole one. The expected advance is the
+    probability of a breakthrough at that ratio, so on average the front moves as if each
+    week's fighting took a sector with that probability; but the gains accumulate, as the
+    Kursk front's did, instead of coming all or nothing. Returns -1 (Ukraine loses a sector),
+    +1 (retakes one) or 0 per column."""
+    c = s.p.combat
+    sigma = c.noise[:, None]
+    ratio = np.divide(a_eff, d_eff, out=np.full_like(a_eff, np.inf), where=d_eff > 0)
+    gain = advance_rate(ratio, c.breakthrough_ratio[:, None], sigma)
+    back = advance_rate(1.0 / np.maximum(ratio * c.counterattack_ratio[:, None], 1e-300),
+                        1.0, sigma)
+    luck = np.exp(sigma * fog - sigma * sigma / 2.0)
+    s.progress = np.where(contact, s.progress + (gain - back) * luck, s.progress)
+    change = np.where(s.progress >= 1.0, -1, 0)
+    change = np.where((s.progress <= -1.0) & (s.depth < s.rows), 1, change)
+    s.progress = np.clip(s.progress + change, -1.0, 1.0)
+    return change
 
 
 def _apply_losses(s: BatchState, before: np.ndarray, casualties: np.ndarray,

@@ -457,18 +457,21 @@ class Combat(_Section):
         doc="Defender's firepower advantage.",
     )
     breakthrough_ratio: float = param(
-        3.3, ge=1, le=10, unit="ratio", kind="calibrated",
+        3.2, ge=1, le=10, unit="ratio", kind="calibrated",
         source="calibrated: 1,000 -> 700 km² Aug-Oct 2024 (article), with Ukraine replacing "
         "80 % of its losses",
-        doc="Attacker/defender effective-strength ratio that takes a sector.",
+        doc="Attacker/defender effective-strength ratio at which a week's fighting gains half "
+        "a sector (the fog-blurred ratio passes it half the time).",
     )
     counterattack_ratio: float = param(
         3.0, ge=1, le=10, unit="ratio", kind="assumption", source="modeller",
-        doc="Defender/attacker ratio at which Ukraine retakes a sector.",
+        doc="Defender/attacker ratio at which Ukraine's counter-attacks win back half a "
+        "sector a week.",
     )
     noise: float = param(
         0.35, ge=0, le=2, unit="log-sd", kind="assumption", source="modeller",
-        doc="Week-to-week fog of war on the force ratio (log-normal sd).",
+        doc="Fog of war (log-normal sd): how sharply the weekly gain rises with the force "
+        "ratio, and how much a week's gain varies around its expectation.",
     )
     morale_recovery: float = param(
         0.1, ge=0, le=1, unit="1/week", kind="assumption", source="modeller",

@@ -66,6 +66,7 @@ class BatchState:
     week_area_retaken: np.ndarray = field(default=None)  # km²
     retaken_week: np.ndarray = field(default=None)  # NaN until Kursk is fully retaken
     contact: np.ndarray = field(default=None)  # (runs, columns) last week's contact
+    progress: np.ndarray = field(default=None)  # (runs, columns) attacker's gains, sectors
     escalation: np.ndarray = field(default=None)
     escalation_peak: np.ndarray = field(default=None)
     ru: russia.RussiaState = field(default=None)
@@ -266,6 +267,7 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0,
     s.week_area_retaken = np.zeros(runs)
     s.retaken_week = np.full(runs, np.nan)
     s.contact = np.zeros((runs, columns), dtype=bool)
+    s.progress = np.zeros((runs, columns))
     # Actors in stepping order; China before South Korea so that Seoul's rule sees this
     # week's restraint.
     s.ru = russia.init(s)

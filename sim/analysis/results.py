@@ -67,10 +67,10 @@ def _load_sweep(root: Path) -> ResultSet:
         raise UserError(f"{root}/manifest.json: not a sweep manifest (kind={manifest.get('kind')})")
     store.check_format(manifest)
     runs = store.read_runs()  # committed parts only; refuses duplicates and mixed schemas
-    store.check_readable(manifest, runs)  # the columns analysis reads are there
     if not len(runs):
         raise UserError(f"{root}: the sweep has no stored runs yet",
                         hint="run or resume it with `wargame sweep ... --resume`")
+    store.check_readable(manifest, runs)  # the columns analysis reads are there
     failed = int((runs["status"] != "ok").sum())
     ok = runs[runs["status"] == "ok"].reset_index(drop=True)
     if not len(ok):

@@ -325,8 +325,8 @@ def _resume_mismatches(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                    "another version of wargame)")
     if old.get("timeseries") != new["timeseries"]:
         stored = "with" if old.get("timeseries") else "without"
-        out.append(f"the time-series choice (stored {stored} weekly series: "
-                   f"{'drop' if not old.get('timeseries') else 'add'} --no-timeseries)")
+        fix = "drop --no-timeseries" if old.get("timeseries") else "add --no-timeseries"
+        out.append(f"the time-series choice (stored {stored} weekly series: {fix})")
     if old.get("scenario_hash") != new["scenario_hash"]:
         out.append("the scenario (or its --set overrides)")
     if old.get("design") != new["design"]:

@@ -78,10 +78,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
         return 130 if reason == "interrupted" else 1
     ran = res.total - res.skipped
-    rate = ran / res.seconds if res.seconds > 0 else float("nan")
+    speed = (f" in {res.seconds:.1f} s ({ran / res.seconds:.1f} runs/s)"
+             if ran and res.seconds > 0 else "")
     console.print(
         f"{res.manifest['n_points']} points x {spec.replicates} replicates = {res.total} runs; "
-        f"ran {ran} ({res.skipped} already stored) in {res.seconds:.1f} s ({rate:.1f} runs/s)"
+        f"ran {ran} ({res.skipped} already stored){speed}"
     )
     console.print(f"results in {out}/ (runs/, points.parquet, manifest.json"
                   + (", timeseries/)" if args.timeseries else ")"))

@@ -20,6 +20,11 @@ BASELINE = str(ROOT / "scenarios" / "baseline.toml")
 RUN = ["run", BASELINE, "--weeks", "3"]
 
 
+@pytest.fixture(autouse=True)
+def _figures(fast_figures) -> None:
+    """Placeholder figures: these tests are about folders, not pictures."""
+
+
 def tree(root: Path) -> dict[str, bytes | None]:
     """Every path under ``root`` with its content (None for folders), symlinks unfollowed."""
     out: dict[str, bytes | None] = {}

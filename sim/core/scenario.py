@@ -474,6 +474,13 @@ class SweepRange(BaseModel):
     levels: int | None = None
     values: list[str | float | int] | None = None
 
+    @field_validator("values", mode="before")
+    @classmethod
+    def _no_booleans(cls, v: Any) -> Any:
+        if isinstance(v, list) and any(isinstance(x, bool) for x in v):
+            raise ValueError(f"values: expected numbers or text, got {_short(v)}")
+        return v
+
     @model_validator(mode="after")
     def _shape(self) -> SweepRange:
         if self.values is not None:

@@ -27,6 +27,17 @@ def _frame_table(frame, title: str) -> Table:
     return t
 
 
+def check_outcomes(names: list[str]) -> None:
+    """``--outcome``: numeric outcomes only (what distributions and indices are of)."""
+    from sim.core.outcomes import NUMERIC
+    from sim.core.params import did_you_mean
+
+    for name in names:
+        if name not in NUMERIC:
+            raise UserError(f"--outcome: {name!r} is not a numeric outcome",
+                            hint=did_you_mean(name, NUMERIC) or "one of " + ", ".join(NUMERIC))
+
+
 def check_event(runs, event: str) -> None:
     """Evaluate ``--event`` once before any work, so a bad one exits 2 at once."""
     event_mask(runs, event)
@@ -62,8 +73,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     if not 0 < args.density <= 1:
         raise UserError(f"--density: expected a share in (0, 1], got {args.density}")
-    rs = load_results(user_path(args.dir, "DIR"))
     outcomes = args.outcome or KEY_OUTCOMES
+    check_outcomes(outcomes)
+    rs = load_results(user_path(args.dir, "DIR"))
     check_event(rs.runs, args.event)
     check_replaceable(rs.root / "analysis", "analysis", option="")
     result = analyze_results(rs, outcomes, args.event, args.density)
@@ -86,6 +98,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.analysis.commands import KEY_OUTCOMES, compare_results, write_compare
     from sim.analysis.results import load_results
 
+    check_outcomes(args.outcome)
     dirs = [user_path(d, "DIR") for d in args.dirs]
     out = user_path(args.out, "--out") if args.out is not None else Path("results") / (
         "compare-" + safe_name("-".join(d.name for d in dirs)))

@@ -44,7 +44,7 @@ def resolve_host(host: str) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise UserError(f"--host {host!r}: not an address or a name this machine can resolve "
+        raise UserError(f"--host {host}: not an address or a name this machine can resolve "
                         f"({getattr(exc, 'strerror', None) or exc})",
                         hint="give an IP address such as 127.0.0.1 (this machine only) or "
                         "0.0.0.0 (every network interface)") from None

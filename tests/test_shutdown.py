@@ -16,15 +16,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.cli import main
 from tests.conftest import ROOT
 
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")
 
 
+SWEEP = ["sweep", BASELINE, "--design", "lhs", "--samples", "60", "--replicates", "4",
+         "--weeks", "12", "--quiet", "--batch-rows", "4", "--chunk-size", "2"]
+
+
 def spawn(out: Path, *extra: str) -> subprocess.Popen:
-    args = [sys.executable, "-m", "sim", "sweep", BASELINE, "--design", "lhs", "--samples",
-            "60", "--replicates", "4", "--weeks", "20", "--quiet", "--batch-rows", "4",
-            "--chunk-size", "2", "--out", str(out), *extra]
+    args = [sys.executable, "-m", "sim", *SWEEP, "--out", str(out), *extra]
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -77,8 +80,8 @@ def test_sigterm_flushes_marks_interrupted_and_resumes(tmp_path: Path) -> None:
     stored = pd.read_parquet(out / "runs")
     assert manifest["status"] == "interrupted"
     assert manifest["runs_done"] == len(stored) > 0 and stored["run_id"].is_unique
-    resumed = spawn(out, "--executor", "serial", "--resume")
-    assert resumed.wait(timeout=120) == 0, resumed.stderr.read()
+    assert main([*SWEEP, "--executor", "serial", "--chunk-size", "40", "--out", str(out),
+                 "--resume"]) == 0
     final = pd.read_parquet(out / "runs")
     assert len(final) == 240 and final["run_id"].is_unique
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"

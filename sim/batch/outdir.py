@@ -158,7 +158,9 @@ def check_replaceable(target: Path, kind: str, inputs: Sequence[Path] = (),
         if marker is None:
             raise UserError(f"{label}: the folder holds files that wargame did not write; "
                             "it will not replace it",
-                            hint="give a new folder, or empty this one yourself")
+                            hint="give a new folder, or empty this one yourself" if option
+                            else f"move {target} away (an older wargame's output has no "
+                            "marker), then run the command again")
         if marker["kind"] != kind:
             raise UserError(f"{label}: is a {marker['kind']} folder, not a {kind} folder; "
                             "wargame will not replace it", hint="give a new folder")

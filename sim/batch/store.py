@@ -310,13 +310,16 @@ class Store:
 
     def count_runs(self) -> tuple[int, int]:
         """(runs recorded, of which failed), each run id counted once."""
+        import pyarrow.compute as pc
+
         ids, failed = [], []
         for _, p in self.runs_parts():
             with contextlib.suppress(*_READ_ERRORS):
                 t = pq.read_table(p, columns=["run_id", "status"])
                 ids.append(t.column("run_id").to_numpy())
-                failed.append(t.column("run_id").to_numpy()[
-                    np.asarray(t.column("status").to_pylist(), dtype=object) == "failed"])
+                is_failed = pc.equal(t.column("status"), "failed").to_numpy(
+                    zero_copy_only=False).astype(bool)
+                failed.append(ids[-1][is_failed])
         if not ids:
             return 0, 0
         return (len(np.unique(np.concatenate(ids))), len(np.unique(np.concatenate(failed))))

@@ -25,6 +25,7 @@ import signal
 import subprocess
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from sim.batch.store import (
     IDENTITY_KEY,
     LOCK_NAME,
     Store,
+    StoreWarning,
     identity_of,
     sweep_status,
 )
@@ -434,10 +436,6 @@ def _run_locked(spec: SweepSpec, design: Design, store: Store, identity: dict[st
                 resume: bool, executor: str, workers: int, scheduler: str | None,
                 chunk_size: int | None, timeseries: bool, command: str, progress: bool,
                 batch_rows: int, batch_size: int | None) -> SweepResult:
-    import warnings
-
-    from sim.batch.store import StoreWarning
-
     old = _check_target(store, identity, resume)  # again, now that no one else writes
     if old is not None:
         identity = {k: old.get(k, identity[k]) for k in IDENTITY_FIELDS}

@@ -4,7 +4,12 @@ Every design is drawn on the unit hypercube and then mapped onto each parameter'
 so one mapping serves all of them: floats scale linearly, integers round, categories take
 the value whose equal-width slice of [0, 1) the draw falls in. The samplers are SALib's
 (Latin hypercube, Sobol/Saltelli) and numpy's (Monte Carlo); the full-factorial grid is
-``itertools.product`` over each parameter's levels.
+the product of each parameter's levels, in ``itertools.product`` order, each point decoded
+from its index (:class:`Design`), so that no design is ever held as a list of points.
+
+Parameter metadata lives in the schema (:mod:`sim.core.scenario`): a swept range is checked
+by the same function whether it comes from a scenario's ``[sweep]`` table or ``--param``,
+and :func:`salib_problem` is the one builder of SALib problems (sampling and analysis).
 """
 
 from __future__ import annotations

@@ -427,7 +427,7 @@ def run_sweep(
                                batch_rows, batch_size)
     finally:
         if created and not store.exists():  # failed before the first manifest: leave nothing
-            for p in (store.lock_path, store.runs_dir, store.ts_dir, out):
+            for p in (store.lock_path, store.points_path, store.runs_dir, store.ts_dir, out):
                 with contextlib.suppress(OSError):
                     p.rmdir() if p.is_dir() else p.unlink()
 

@@ -22,9 +22,12 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
 CHROMIUM = Path("/usr/bin/chromium")
+# Skipped before any server starts when there is no browser to drive.
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(),
+                                 reason=f"{CHROMIUM} not installed (apt-get install chromium)")]
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -78,10 +81,6 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 
 def test_page_steps_and_renders(server: str, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                     args=CHROMIUM_ARGS)

@@ -25,8 +25,8 @@ import numpy as np
 from sim.core.scenario import Scenario, SweepRange, check_sweep_range
 from sim.errors import UserError
 
-Method = Literal["grid", "mc", "lhs", "sobol"]
-METHODS: tuple[str, ...] = ("grid", "mc", "lhs", "sobol")
+Method = Literal["grid", "mc", "lhs", "sobol", "posterior"]
+METHODS: tuple[str, ...] = ("grid", "mc", "lhs", "sobol", "posterior")
 DEFAULT_LEVELS = 3
 """Grid levels for a numeric parameter that gives none (low, middle, high)."""
 
@@ -71,6 +71,16 @@ class ParamSpec:
 
 MAX_LEVELS = 10_000
 """Most grid levels of one parameter (a finer grid is a sampled design's job)."""
+
+
+@dataclass(frozen=True)
+class PosteriorSpec(ParamSpec):
+    """A parameter drawn from a calibration's posterior sample (``--design posterior``):
+    ``source`` is the calibration folder and ``digest`` its posterior file's hash, so that
+    a resume against a re-run calibration is refused. low/high/values are the prior's."""
+
+    source: str = ""
+    digest: str = ""
 
 
 def spec_from_range(name: str, rng: SweepRange, origin: str) -> ParamSpec:
@@ -185,7 +195,8 @@ class Design:
 
     ``samples``: Monte Carlo and Latin hypercube draw that many points; Sobol uses SALib's
     Saltelli scheme with base sample N = samples, giving N(D+2) points (N(2D+2) with
-    second-order indices); grid ignores it.
+    second-order indices); grid ignores it; posterior resamples that many particles of
+    the calibration the specs name (:class:`PosteriorSpec`) in proportion to their weights.
     """
 
     def __init__(self, specs: list[ParamSpec], method: str, samples: int | None, seed: int,
@@ -195,10 +206,21 @@ class Design:
         self.n_points = design_size(specs, method, samples, calc_second_order)
         self._levels = [s.grid_levels() for s in specs] if method == "grid" else None
         self._unit: np.ndarray | None = None
+        self._drawn: dict[str, np.ndarray] | None = None
 
     def unit_bytes(self) -> int:
         """Memory the draws take (a grid holds none)."""
         return 0 if self.method == "grid" else self.n_points * len(self.specs) * 8
+
+    def _posterior(self) -> dict[str, np.ndarray]:
+        """Resampled particles of a calibration (:mod:`sim.batch.posterior`), as columns."""
+        if self._drawn is None:
+            from sim.batch.posterior import posterior_points
+
+            points = posterior_points(self.specs, self.samples, self.seed)
+            self._drawn = {s.name: _as_array(s, [p[s.name] for p in points])
+                           for s in self.specs}
+        return self._drawn
 
     def _draws(self) -> np.ndarray:
         if self._unit is None:
@@ -228,6 +250,8 @@ class Design:
                 out[spec.name] = _as_array(spec, levels)[idx % len(levels)]
                 idx //= len(levels)
             return {s.name: out[s.name] for s in self.specs}
+        if self.method == "posterior":
+            return {name: col[start:stop] for name, col in self._posterior().items()}
         unit = self._draws()[start:stop]
         return {s.name: s.from_unit(unit[:, j]) for j, s in enumerate(self.specs)}
 

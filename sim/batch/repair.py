@@ -221,12 +221,13 @@ def _drop_duplicates(store: Store) -> list[str]:
 
 
 def _rebuild_points(store: Store, identity: dict[str, Any]) -> None:
-    from sim.batch.designs import Design, ParamSpec
+    from sim.batch.designs import Design, ParamSpec, PosteriorSpec
     from sim.batch.records import param_type
 
     design = identity["design"]
-    specs = [ParamSpec(**{**d, "values": tuple(d["values"]) if d.get("values") is not None
-                          else None}) for d in design["params"]]
+    specs = [(PosteriorSpec if "source" in d else ParamSpec)(
+        **{**d, "values": tuple(d["values"]) if d.get("values") is not None else None})
+        for d in design["params"]]
     d = Design(specs, design["method"], design.get("samples"), int(identity["base_seed"]),
                bool(design.get("calc_second_order")))
     cols = d.columns()

@@ -19,7 +19,7 @@ from sim.errors import UserError
 
 #: Modules that add subcommands, in help order.
 COMMAND_MODULES: tuple[str, ...] = ("sim.cli.run", "sim.cli.sweep", "sim.cli.store",
-                                    "sim.cli.analysis", "sim.cli.serve")
+                                    "sim.cli.analysis", "sim.cli.calibrate", "sim.cli.serve")
 
 
 class _Parser(argparse.ArgumentParser):

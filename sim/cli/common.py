@@ -99,11 +99,28 @@ def add_scenario_args(p: argparse.ArgumentParser, optional: bool = False) -> Non
         "--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
         help="override a parameter, e.g. --set north_korea.troop_quality=0.9 (repeatable)",
     )
+    p.add_argument(
+        "--inject", dest="injects", action="append", default=[], metavar="WEEK,MOVE,...",
+        help="add an inject, e.g. --inject 'week=8,move=rok_approve,rung=4' or "
+        "'week=10,set.south_korea.diplomacy_effort=0.9' (repeatable; moves in the README)",
+    )
 
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
-    """Load the scenario named on the command line with its ``--set`` overrides."""
-    return load_scenario(resolve_scenario_path(args.scenario), parse_assignments(args.overrides))
+    """Load the scenario named on the command line with its ``--set`` overrides and
+    ``--inject`` moves."""
+    path = resolve_scenario_path(args.scenario)
+    sc = load_scenario(path, parse_assignments(args.overrides))
+    return with_cli_injects(sc, getattr(args, "injects", []), str(path))
+
+
+def with_cli_injects(sc: Scenario, texts: list[str], origin: str) -> Scenario:
+    """The scenario with the ``--inject`` moves added (exit 2 naming the bad one)."""
+    from sim.core.injects import parse_inject
+
+    if not texts:
+        return sc
+    return sc.with_injects([parse_inject(t) for t in texts], origin=f"{origin} (--inject)")
 
 
 def format_value(v: Any) -> str:

@@ -19,18 +19,11 @@ import signal
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 from sim.cli.common import add_scenario_args, console, err_console, resolve_scenario_path
 from sim.core.scenario import load_scenario, parse_assignments
 from sim.errors import UserError
-
-APP = Path(__file__).resolve().parents[1] / "view" / "app.py"
-#: How the page (a separate process under `solara run`) learns what to show.
-ENV_SCENARIO = "WARGAME_VIEW_SCENARIO"
-ENV_OVERRIDES = "WARGAME_VIEW_OVERRIDES"
-ENV_SEED = "WARGAME_VIEW_SEED"
-
+from sim.view import APP, ENV_OVERRIDES, ENV_SCENARIO, ENV_SEED
 
 #: Solara, told not to reach the internet: no version check against PyPI (``solara run
 #: --no-check-version``) and no usage statistics (Mixpanel).

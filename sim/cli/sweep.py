@@ -31,7 +31,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     path = resolve_scenario_path(args.scenario)
     overrides = parse_assignments(args.overrides)
     scenario = load_scenario(path, overrides)
-    specs = specs_for(scenario, args.param, str(path))
+    if args.design == "posterior":
+        if args.posterior is None or args.param:
+            raise UserError("--design posterior: give --posterior DIR (a calibration folder) "
+                            "and no --param")
+        from sim.batch.posterior import posterior_specs
+
+        specs = posterior_specs(user_path(args.posterior, "--posterior"))
+    elif args.posterior is not None:
+        raise UserError("--posterior: only with --design posterior")
+    else:
+        specs = specs_for(scenario, args.param, str(path))
     for name, value, most in (("--replicates", args.replicates, None),
                               ("--chunk-size", args.chunk_size, 100_000),
                               ("--batch-rows", args.batch_rows, 1_000_000),
@@ -106,7 +116,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="fix a parameter for the whole sweep (repeatable)")
     p.add_argument("--design", choices=METHODS, default="lhs",
                    help="grid (full factorial), mc (Monte Carlo), lhs (Latin hypercube), "
-                   "sobol (Saltelli scheme for Sobol indices); default lhs")
+                   "sobol (Saltelli scheme for Sobol indices), posterior (resample a "
+                   "calibration's posterior, --posterior DIR); default lhs")
+    p.add_argument("--posterior", default=None, metavar="DIR",
+                   help="with --design posterior: the folder `wargame calibrate` wrote")
     p.add_argument("--samples", type=int, default=64,
                    help="points for mc/lhs; base sample N for sobol (power of two; "
                    "N(D+2) points); ignored by grid (default 64)")

@@ -11,6 +11,7 @@ the batch function in the module named after it. The model never writes files.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -146,6 +147,23 @@ def _reported(i: int, model: EscalationModel) -> float:
     return float(model.state.record[0, model.state.week, i])
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A run stopped at a week (see :meth:`EscalationModel.snapshot`)."""
+
+    config: Scenario
+    seed: int
+    horizon: int
+    state: BatchState
+    series: dict[str, list[float]]
+    events: list[tuple[int, str]]
+    running: bool
+
+    @property
+    def week(self) -> int:
+        return self.state.week
+
+
 class EscalationModel(mesa.Model):
     """The Kursk deployment and the escalation around it.
 
@@ -161,27 +179,30 @@ class EscalationModel(mesa.Model):
     ) -> None:
         super().__init__(rng=rng)
         cfg = scenario if scenario is not None else Scenario()
-        self.config = cfg
-        self.seed = (int(rng) if isinstance(rng, int | np.integer)
-                     else int(self.rng.integers(SEED_LIMIT)))
-        self.horizon = weeks if weeks is not None else cfg.weeks
-        self.state: BatchState = engine.start(Params.from_scenarios([cfg]), [self.seed],
-                                              self.horizon)
-        f = cfg.front
-        self.rows = f.rows
-        self.grid = OrthogonalMooreGrid((f.columns, f.rows), torus=False, random=self.random)
-        self.start_date = dt.date.fromisoformat(cfg.start_date)
-        self.initial_area_km2 = float(self.state.initial_area[0])
-        self.ru, self.nk, self.ua = Russia(self), NorthKorea(self), Ukraine(self)
-        self.china, self.rok, self.nato = China(self), SouthKorea(self), Nato(self)
-        self._units: dict[int, Unit] = {}
-        self._placed = np.zeros(0, dtype=np.int64)  # cell index each slot's agent is on
+        seed = (int(rng) if isinstance(rng, int | np.integer)
+                else int(self.rng.integers(SEED_LIMIT)))
+        horizon = weeks if weeks is not None else cfg.weeks
+        self._setup(cfg, seed, horizon,
+                    engine.start(Params.from_scenarios([cfg]), [seed], horizon))
         self.events: list[tuple[int, str]] = []
-        self._seen = events.Seen.nothing(1)
+        self._seen = events.Seen.at_start(self.state)
         self._after_week()
         self.datacollector = mesa.DataCollector(
             model_reporters={x.name: partial(_reported, i) for i, x in enumerate(SERIES)})
         self.datacollector.collect(self)
+
+    def _setup(self, cfg: Scenario, seed: int, horizon: int, state: BatchState) -> None:
+        """The model around a batch state of one run: the map and the agents."""
+        self.config, self.seed, self.horizon, self.state = cfg, seed, horizon, state
+        f = cfg.front
+        self.rows = f.rows
+        self.grid = OrthogonalMooreGrid((f.columns, f.rows), torus=False, random=self.random)
+        self.start_date = dt.date.fromisoformat(str(cfg.start_date))
+        self.initial_area_km2 = float(state.initial_area[0])
+        self.ru, self.nk, self.ua = Russia(self), NorthKorea(self), Ukraine(self)
+        self.china, self.rok, self.nato = China(self), SouthKorea(self), Nato(self)
+        self._units: dict[int, Unit] = {}
+        self._placed = np.zeros(0, dtype=np.int64)  # cell index each slot's agent is on
 
     @property
     def week(self) -> int:
@@ -194,6 +215,8 @@ class EscalationModel(mesa.Model):
             self.running = False
             return
         engine.step_week(self.state)
+        self.events += [(self.week - 1, inj.describe())
+                        for _, inj, _ in self.state.inject_plan.get(self.week - 1, ())]
         self._after_week()
         self.datacollector.collect(self)
         if self.week >= self.horizon:
@@ -206,7 +229,7 @@ class EscalationModel(mesa.Model):
         self.running = False
         return self
 
-    def _after_week(self) -> None:
+    def _after_week(self, log_events: bool = True) -> None:
         """Unit agents for newly deployed slots, new cells for units whose line moved (a few
         a week), and the week's events."""
         u = self.state.units
@@ -225,15 +248,44 @@ class EscalationModel(mesa.Model):
             else:
                 agent.cell = cell
         self._placed = target
-        self.events += [(self.week, text) for text in
-                        events.new_events(self.state, self._seen, 0)]
+        if log_events:
+            self.events += [(self.week, text) for text in
+                            events.new_events(self.state, self._seen, 0)]
         self._seen = events.seen(self.state)
+
+    # ----------------------------------------------------------------- snapshots
+    def snapshot(self) -> Snapshot:
+        """Everything this run is now: the state arrays (which include where the run is in
+        its random numbers: they are a function of its key and the week), the weekly series
+        so far and the event log. ``EscalationModel.restore(snapshot)`` continues it
+        exactly as if it had never stopped."""
+        data = {k: list(v) for k, v in self.datacollector.model_vars.items()}
+        return Snapshot(self.config, self.seed, self.horizon, self.state.copy(), data,
+                        list(self.events), self.running)
+
+    @classmethod
+    def restore(cls, snapshot: Snapshot) -> EscalationModel:
+        """A model that continues from ``snapshot`` (the snapshot itself is not changed, so
+        one snapshot can seed many branches)."""
+        model = cls.__new__(cls)
+        mesa.Model.__init__(model, rng=snapshot.seed)
+        model._setup(snapshot.config, snapshot.seed, snapshot.horizon,
+                     snapshot.state.copy())
+        model.events = list(snapshot.events)
+        model._seen = events.seen(model.state)
+        model._after_week(log_events=False)
+        model.datacollector = mesa.DataCollector(
+            model_reporters={x.name: partial(_reported, i) for i, x in enumerate(SERIES)})
+        for name, values in snapshot.series.items():
+            model.datacollector.model_vars[name] = list(values)
+        model.running = snapshot.running
+        return model
 
     # ----------------------------------------------------------------- reporters
     @property
     def area_km2(self) -> float:
         """Ukrainian-held area of Kursk."""
-        return float(self.state.area_km2()[0])
+        return float(self.state.area[0])
 
     @property
     def depth(self) -> np.ndarray:

@@ -71,7 +71,7 @@ def step(s: BatchState) -> None:
     ru.loss_ewm = (1 - LOSS_SMOOTHING) * ru.loss_ewm + LOSS_SMOOTHING * (
         wc[:, Side.RUSSIA] + wc[:, Side.NORTH_KOREA])
     loss_ref = np.maximum(NORMAL_WEEKLY_LOSS * p.troops_kursk, 1.0)
-    area_ratio = np.divide(s.area_km2(), s.initial_area, out=np.zeros(s.runs),
+    area_ratio = np.divide(s.area, s.initial_area, out=np.zeros(s.runs),
                            where=s.initial_area > 0)
     loss_ratio = np.minimum(MAX_LOSS_RATIO, ru.loss_ewm / loss_ref)
     ru.desperation = clamp(

@@ -16,6 +16,7 @@ import functools
 import hashlib
 import itertools
 import math
+import re
 import reprlib
 import tomllib
 import unicodedata
@@ -31,7 +32,9 @@ from pydantic import (
     model_validator,
 )
 
+from sim.core.injects import Inject
 from sim.core.params import did_you_mean, param
+from sim.core.policies import Policy
 from sim.errors import ScenarioError
 
 MAX_SCENARIO_BYTES = 1_000_000
@@ -95,14 +98,30 @@ class NorthKorea(_Section):
         doc="North Korean troops sent to Russia in the first wave.",
     )
     troops_to_kursk: int = param(
-        8_000, ge=0, le=100_000, unit="personnel", kind="reported",
-        source="reported: ~8,000 moved toward Kursk (US Secretary of State, 31 Oct 2024)",
+        11_000, ge=0, le=100_000, unit="personnel", kind="reported",
+        source="record: ~11,000 had moved to Kursk by late October (NIS, Nov 2024); up to "
+        "8,000 (US Secretary of State, 31 Oct 2024); range 8,000-11,000",
         doc="Of those, the troops committed to the Kursk front.",
     )
     arrival_week: int = param(
-        3, ge=0, le=52, unit="weeks", kind="assumption",
-        source="article: 'completing their final preparations before joining Russian forces'",
-        doc="Week the first North Korean units enter combat.",
+        1, ge=0, le=52, unit="weeks", kind="reported",
+        source="record: first contact with Ukrainian forces in week 1 (Ukraine's defence "
+        "minister to KBS, 4-5 Nov 2024; US State Dept, 12 Nov: 'begun engaging'), weeks 1-2",
+        doc="Week the first North Korean units (the vanguard) enter combat.",
+    )
+    vanguard_share: float = param(
+        0.15, ge=0, le=1, unit="share", kind="assumption",
+        source="modeller: a probing force of one or two battalions per axis before the main "
+        "assault; the record has first contact in week 1 but sustained assaults only in week 6",
+        doc="Share of the Kursk contingent in the line from arrival_week, before the main "
+        "body joins the assault.",
+    )
+    assault_week: int = param(
+        5, ge=0, le=52, unit="weeks", kind="reported",
+        source="record: North Korean troops in sustained, large-scale assaults in week 6 (ISW, "
+        "6 Dec 2024; Pentagon, 16 Dec; NIS, 19 Dec), weeks 5-7",
+        doc="Week the main body of the Kursk contingent is committed to sustained assaults "
+        "(the assault fought in week 5 shows in the state at week 6, as reported).",
     )
     troop_quality: float = param(
         0.8, ge=0, le=1, unit="0-1", kind="assumption",
@@ -127,7 +146,7 @@ class NorthKorea(_Section):
         doc="Effectiveness lost to coordination at zero experience (shrinks with experience).",
     )
     drone_vulnerability: float = param(
-        1.6, ge=1, le=4, unit="x casualties", kind="assumption",
+        2.0, ge=1, le=4, unit="x casualties", kind="assumption",
         source="design: no experience of drone war",
         doc="Casualty multiplier at zero experience (shrinks to 1 with experience).",
     )
@@ -136,10 +155,34 @@ class NorthKorea(_Section):
         source="article: 'disguised as Buryats and Yakuts and sent to the front in civilian cars'",
         doc="Weeks over which the deployment stays (partly) deniable to outside observers.",
     )
-    prisoner_share: float = param(
-        0.02, ge=0, le=0.3, unit="share", kind="assumption",
-        source="modeller",
-        doc="Share of North Korean casualties taken prisoner.",
+    assault_exposure: float = param(
+        4.0, ge=1, le=8, unit="x exposure", kind="calibrated",
+        source="record: ~1,100 North Korean casualties by week 7 and ~3,000 by week 11 (NIS, "
+        "JCS, 19 Dec 2024-13 Jan 2025) after sustained assaults began in week 6; the model "
+        "without it gives a fifth of that",
+        doc="How much more exposed to fire North Korean infantry is while assaulting (dense "
+        "formations across open ground): multiplies their share and their column's losses.",
+    )
+    capture_probability: float = param(
+        0.0007, ge=0, le=0.05, unit="per casualty", kind="reported",
+        source="record: two wounded soldiers captured alive by 11 Jan 2025 (a third died of "
+        "wounds) against ~3,000 casualties (Zelensky; NIS): 2/3,000; soldiers were reported "
+        "to avoid capture",
+        doc="Probability that a North Korean casualty is taken prisoner alive.",
+    )
+    pullback_loss_share: float = param(
+        0.35, ge=0, le=1, unit="share", kind="calibrated",
+        source="record: units pulled off the line from mid-January 2025 (weeks 11-13) after "
+        "heavy losses (NYT ~30 Jan; NIS 4 Feb), when ~3,000-4,000 of ~11,000 had been hit; the "
+        "share is set so the model pulls back in weeks 11-13",
+        doc="Share of the Kursk contingent lost since it last entered the line at which its "
+        "units are pulled back to rest and refit (0: never).",
+    )
+    rest_weeks: int = param(
+        4, ge=1, le=52, unit="weeks", kind="assumption",
+        source="modeller: rest and refit before returning to the line (no return was reported "
+        "by 31 Jan 2025)",
+        doc="Weeks North Korean units spend off the line before they return.",
     )
     initial_prestige: float = param(
         0.6, ge=0, le=1, unit="0-1", kind="assumption",
@@ -234,8 +277,9 @@ class Russia(_Section):
         doc="Weight of recent Russian losses in desperation.",
     )
     finance_usd_per_soldier_month: float = param(
-        2_000.0, ge=0, le=20_000, unit="USD/soldier/month", kind="assumption",
-        source="article: Moscow 'will reward Kim with finance'; amount is the modeller's",
+        2_000.0, ge=0, le=20_000, unit="USD/soldier/month", kind="reported",
+        source="record: ~$2,000 a month per soldier, mostly kept by the state (NIS), range "
+        "$800-2,300; the article: Moscow 'will reward Kim with finance'",
         doc="Cash paid to Pyongyang per deployed soldier.",
     )
     food_tonnes_per_1000_week: float = param(
@@ -283,7 +327,10 @@ class Ukraine(_Section):
         doc="Equipment multiplier from Western support at the start.",
     )
     replacement_rate: float = param(
-        0.5, ge=0, le=2, unit="share of losses/week", kind="assumption", source="modeller",
+        0.8, ge=0, le=2, unit="share of losses/week", kind="calibrated",
+        source="calibrated: with it the model keeps ~450 km² Ukrainian-held at week 11, as "
+        "the record has it (DeepState, Russian MoD, mid-January 2025); Ukraine kept feeding "
+        "units into the salient",
         doc="Share of last week's losses replaced.",
     )
     rok_defensive_boost: float = param(
@@ -301,6 +348,24 @@ class Ukraine(_Section):
 class SouthKorea(_Section):
     """Seoul: threat perception, the graded ladder, and covert diplomacy."""
 
+    initial_rung: int = param(
+        2, ge=0, le=4, unit="rung 0-4", kind="reported",
+        source="record: demining vehicles, body armour and gas masks sent since 2022-23, "
+        "'not a reaction to the deployment': Seoul stands on the non-lethal aid rung at week 0",
+        doc="The ladder rung Seoul stands on before the deployment (2: non-lethal aid).",
+    )
+    crisis_week: int = param(
+        5, ge=0, le=520, unit="week", kind="reported",
+        source="record: martial law declared and lifted on 3 Dec 2024 (week 5), the President "
+        "impeached on 14 Dec; 'the weapons question froze'",
+        doc="Week a domestic crisis in Seoul freezes the ladder.",
+    )
+    crisis_weeks: int = param(
+        16, ge=0, le=520, unit="weeks", kind="assumption",
+        source="modeller: an acting government makes no new commitments until the crisis is "
+        "resolved; how long that would take was unknown in January 2025 (0: no crisis)",
+        doc="Weeks the ladder stays frozen from crisis_week.",
+    )
     initial_perception: float = param(
         0.2, ge=0, le=1, unit="0-1", kind="assumption", source="modeller",
         doc="Threat perception at the start.",
@@ -387,7 +452,9 @@ class Nato(_Section):
     """NATO/US: statements and Western support to Ukraine."""
 
     support_trigger_troops: int = param(
-        5_000, ge=0, le=100_000, unit="personnel", kind="assumption", source="modeller",
+        1_500, ge=0, le=100_000, unit="personnel", kind="calibrated",
+        source="record: the US allowed ATACMS strikes into Kursk in week 3 (17 Nov 2024), "
+        "citing the North Korean troops, two weeks after first contact",
         doc="North Korean troops seen in combat at which the West raises support (rung 2).",
     )
     support_increase: float = param(
@@ -416,8 +483,9 @@ class Combat(_Section):
         doc="Defender's firepower advantage.",
     )
     breakthrough_ratio: float = param(
-        3.5, ge=1, le=10, unit="ratio", kind="calibrated",
-        source="calibrated: 1,000 -> 700 km² Aug-Oct 2024 (article)",
+        3.3, ge=1, le=10, unit="ratio", kind="calibrated",
+        source="calibrated: 1,000 -> 700 km² Aug-Oct 2024 (article), with Ukraine replacing "
+        "80 % of its losses",
         doc="Attacker/defender effective-strength ratio that takes a sector.",
     )
     counterattack_ratio: float = param(
@@ -525,6 +593,9 @@ class Scenario(BaseModel):
     combat: Combat = Combat()
     escalation: Escalation = Escalation()
     sweep: dict[str, SweepRange] = {}
+    levers: dict[str, SweepRange] = {}
+    policies: dict[str, Policy] = {}
+    inject: list[Inject] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -552,7 +623,58 @@ class Scenario(BaseModel):
             raise ValueError(
                 "north_korea.drawdown_prestige must not exceed north_korea.reinforce_prestige"
             )
+        if self.north_korea.assault_week < self.north_korea.arrival_week:
+            raise ValueError(
+                "north_korea.assault_week must not come before north_korea.arrival_week"
+            )
+        self._check_moves()
         return self
+
+    def _check_moves(self) -> None:
+        """Injects fire inside the horizon and change parameters a run can change; levers
+        are parameters that are not also uncertainties; policies set levers."""
+        start = dt.date.fromisoformat(str(self.start_date))
+        injects = []
+        for i, inj in enumerate(self.inject):
+            try:
+                inj = inj.at_week(start)
+            except ValueError as exc:
+                raise ValueError(f"inject[{i}]: {exc}") from None
+            if inj.week >= self.weeks:
+                raise ValueError(f"inject[{i}]: week {inj.week} is past the horizon "
+                                 f"({self.weeks} weeks)")
+            for name in inj.set:
+                _check_changeable(name, f"inject[{i}].set")
+            injects.append(inj)
+        self.inject = injects
+        if any(i.set for i in injects):  # the values, applied in week order, must validate
+            later: dict[str, Any] = {}
+            for inj in sorted(injects, key=lambda i: i.week):
+                later.update(inj.set)
+            try:
+                self.model_copy(update={"inject": [], "policies": {}}).with_overrides(
+                    later, origin="inject")
+            except ScenarioError as exc:
+                msg = exc.message.removeprefix("inject: ").removeprefix("(document): ")
+                raise ValueError(f"inject set (the changes, in week order): {msg}") from None
+        for name in self.levers:
+            _check_changeable(name, "levers")
+            if name in self.sweep:
+                raise ValueError(f"levers: '{name}' is also in [sweep]: a parameter is either "
+                                 "a choice (lever) or an uncertainty, not both")
+            try:
+                check_sweep_range(name, self.levers[name])
+            except ValueError as exc:
+                raise ValueError(f"levers: {exc}") from None
+        for pname, policy in self.policies.items():
+            if not _SLUG.match(pname):
+                raise ValueError(f"policies: name '{pname}' must be letters, digits, '-' or "
+                                 "'_'")
+            for name in policy.set:
+                _check_changeable(name, f"policies.{pname}.set")
+                if self.levers and name not in self.levers:
+                    raise ValueError(f"policies.{pname}.set: '{name}' is not a lever "
+                                     f"(levers: {', '.join(self.levers)})")
 
     @field_validator("sweep")
     @classmethod
@@ -586,10 +708,33 @@ class Scenario(BaseModel):
             _set_dotted(data, dotted, value, origin)
         return validate_scenario(data, origin)
 
+    def with_injects(self, injects: list[dict[str, Any]], origin: str = "--inject"
+                     ) -> Scenario:
+        """A copy with more injects (tables as in ``[[inject]]``), validated."""
+        data = self.model_dump()
+        data["inject"] = [*data["inject"], *injects]
+        return validate_scenario(data, origin)
+
     def digest(self) -> str:
         """A short hash of the resolved parameters (not the file's formatting)."""
         text = self.model_dump_json(exclude={"sweep"})
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_FIXED = ("weeks", "start_date")
+"""Parameters a run cannot change once it started: its horizon, its calendar, its map."""
+
+
+def _check_changeable(name: str, where: str) -> None:
+    """A parameter that injects, levers and policies may set."""
+    if name not in parameter_names():
+        hint = did_you_mean(name, parameter_names())
+        raise ValueError(f"{where}: '{_short(name)}' is not a parameter"
+                         + (f" ({hint})" if hint else ""))
+    if name in _FIXED or name.startswith("front."):
+        raise ValueError(f"{where}: '{name}' is fixed when a run starts (the horizon, the "
+                         "calendar and the map cannot change mid-run)")
 
 
 SECTIONS: dict[str, type[_Section]] = {
@@ -709,7 +854,7 @@ def validate_scenario(data: dict[str, Any], origin: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_format_errors(exc, origin)) from None
+        raise ScenarioError(format_errors(exc, origin)) from None
     except (RecursionError, OverflowError) as exc:  # pathological nesting or numbers
         raise ScenarioError(f"{origin}: cannot read the document ({exc})") from None
 
@@ -870,7 +1015,7 @@ def _error_text(err: Any) -> str:
     return msg
 
 
-def _format_errors(exc: ValidationError, origin: str) -> str:
+def format_errors(exc: ValidationError, origin: str) -> str:
     errors = exc.errors()
     lines = []
     for err in errors[:MAX_ERRORS_SHOWN]:

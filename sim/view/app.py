@@ -17,10 +17,10 @@ from typing import Any
 import solara
 from mesa.visualization import SolaraViz
 
-from sim.cli.serve import ENV_OVERRIDES, ENV_SCENARIO, ENV_SEED
 from sim.core.model import EscalationModel
 from sim.core.scenario import Scenario, get_dotted, load_scenario
 from sim.errors import UserError
+from sim.view import ENV_OVERRIDES, ENV_SCENARIO, ENV_SEED
 from sim.view import adapter as view
 
 #: The sliders: keyword -> (dotted parameter, short label, min, max, step). Ranges are

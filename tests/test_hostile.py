@@ -149,6 +149,8 @@ PARAMS = ["north_korea.troop_quality=0.3:0.9", "north_korea.troop_quality=0.3:0.
           "north_korea.troop_quality=0.5,3", "combat.law=square,linear", "weeks=4:9",
           "x=1:2", "north_korea.troop_quality=a:b", "north_korea.max_waves=1:3:1000000",
           f"{MARKUP}=1", "combat.law=square,1", "north_korea.troop_quality=1e999:2"]
+INJECTS = ["week=2,move=rok_approve,rung=4", "week=abc", "garbage", MARKUP,
+           "week=1,set.north_korea.troop_quality=abc", "week=99999,move=nk_wave"]
 EVENTS = ["offensive", "escalation_peak>=40", "escalation_peak>=abc", MARKUP,
           "rok_max_rung_name==offensive_weapons", "rok_max_rung<2"]
 OUTCOMES = ["escalation_peak", "rok_max_rung", "nope", MARKUP, "rok_max_rung_name"]
@@ -176,12 +178,15 @@ def command_args() -> st.SearchStrategy[list[str]]:
     flag = lambda f: st.sampled_from([[], [f]])  # noqa: E731
     run = combine(st.just(["run"]), st.lists(scenarios, max_size=1), opt("--seed", counts),
                   opt("--weeks", counts), opt("--out", outs),
-                  opt("--set", st.sampled_from(SETS)), opt("--from-sweep", results),
+                  opt("--set", st.sampled_from(SETS)),
+                  opt("--inject", st.sampled_from(INJECTS)), opt("--from-sweep", results),
                   opt("--run-id", counts))
     sweep = combine(st.just(["sweep"]), scenarios.map(lambda p: [p]),
                     st.just(["--samples", "4", "--replicates", "2", "--weeks", "8", "--quiet",
                              "--executor", "serial"]),
-                    opt("--design", st.sampled_from(["grid", "mc", "lhs", "sobol", "x"])),
+                    opt("--design", st.sampled_from(["grid", "mc", "lhs", "sobol", "posterior",
+                                                     "x"])),
+                    opt("--posterior", results),
                     opt("--samples", counts), opt("--replicates", counts),
                     opt("--seed", counts), opt("--weeks", st.sampled_from(["8", "0", "521"])),
                     opt("--param", st.sampled_from(PARAMS)),

@@ -28,7 +28,7 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -333,49 +333,70 @@ class Store:
                     return t.slice(0, 1).to_pandas().iloc[0].to_dict()
         return None
 
-    def _read_parts(self, parts: list[tuple[int, Path]], check: bool) -> list[pa.Table]:
-        tables: list[pa.Table] = []
-        for _, p in parts:
+    def _skipped(self, path: Path, exc: BaseException) -> None:
+        warnings.warn(StoreWarning(
+            f"{path}: unreadable part skipped ({_brief(exc)}); `wargame store repair "
+            f"{self.root}` moves it aside and --resume re-runs its runs"), stacklevel=3)
+
+    def checked_parts(self, duplicates: str = "refuse") -> tuple[list[Path], list[Path]]:
+        """The committed runs and series parts a reader may open, for any reader (this
+        class, pandas, DuckDB): an unreadable runs part is left out, with its series twin,
+        and named in a :class:`StoreWarning`; parts of different schemas are refused; run
+        ids stored twice are refused (``duplicates="refuse"``, with the repair command as
+        hint) or let through (``"keep"``). Reads footers and run ids only."""
+        runs: list[Path] = []
+        ids: list[np.ndarray] = []
+        bad: set[int] = set()
+        first: pa.Schema | None = None
+        for n, p in self.runs_parts():
             try:
-                t = pq.read_table(p)
+                schema = pq.read_schema(p)
+                ids.append(pq.read_table(p, columns=["run_id"]).column("run_id").to_numpy())
             except _READ_ERRORS as exc:
-                warnings.warn(StoreWarning(
-                    f"{p}: unreadable part skipped ({_brief(exc)}); `wargame store repair "
-                    f"{self.root}` moves it aside and --resume re-runs its runs"), stacklevel=3)
+                self._skipped(p, exc)
+                bad.add(n)
                 continue
-            if check and tables and not t.schema.equals(tables[0].schema,
-                                                        check_metadata=False):
-                self.check_schemas()
-            tables.append(t)
+            if first is None:
+                first = schema
+            elif not schema.equals(first, check_metadata=False):
+                self.check_schemas()  # raises, naming the part that differs
+            runs.append(p)
+        if duplicates == "refuse" and ids:
+            unique, counts = np.unique(np.concatenate(ids), return_counts=True)
+            twice = unique[counts > 1].tolist()
+            if twice:
+                shown = ", ".join(map(str, twice[:5])) + (" ..." if len(twice) > 5 else "")
+                raise UserError(
+                    f"{self.root}: {len(twice)} runs are stored more than once (run_id "
+                    f"{shown}); two sweeps wrote this store at once",
+                    hint=f"wargame store repair {self.root} keeps one copy of each",
+                )
+        return runs, [p for n, p in self.series_parts() if n not in bad]
+
+    def _read(self, paths: list[Path]) -> list[pa.Table]:
+        tables = []
+        for p in paths:
+            try:
+                tables.append(pq.read_table(p))
+            except _READ_ERRORS as exc:  # a footer that reads, data that does not
+                self._skipped(p, exc)
         return tables
 
     def read_runs(self, duplicates: str = "refuse") -> Any:
-        """All committed run rows as a pandas DataFrame sorted by run_id.
-
-        An unreadable part is skipped with a :class:`StoreWarning` naming it; parts of
-        different schemas are refused; run ids stored twice are refused (``duplicates=
-        "refuse"``, with the repair command as hint) or kept (``"keep"``).
-        """
+        """All committed run rows as a pandas DataFrame sorted by run_id, under the rules
+        of :meth:`checked_parts`."""
         import pandas as pd
 
-        tables = self._read_parts(self.runs_parts(), check=True)
+        tables = self._read(self.checked_parts(duplicates)[0])
         if not tables:
             return pd.DataFrame()
         frame = pa.concat_tables(tables).to_pandas()
-        dup = frame["run_id"].duplicated()
-        if duplicates == "refuse" and dup.any():
-            ids = sorted(set(frame.loc[dup, "run_id"].tolist()))
-            shown = ", ".join(map(str, ids[:5])) + (" ..." if len(ids) > 5 else "")
-            raise UserError(
-                f"{self.root}: {len(ids)} runs are stored more than once (run_id {shown}); "
-                "two sweeps wrote this store at once",
-                hint=f"wargame store repair {self.root} keeps one copy of each",
-            )
         return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
 
-    def check_readable(self, manifest: dict[str, Any], runs: Any) -> None:
+    def check_readable(self, manifest: dict[str, Any], columns: Iterable[str]) -> None:
         """Refuse a manifest or runs that this code did not write in a shape it reads:
-        the design's parameters, the id, status and outcome columns must be there."""
+        the design's parameters, the id, status and outcome ``columns`` of the runs must be
+        there (a DataFrame of the runs will do as ``columns``)."""
         from sim.batch.records import ID_COLUMNS, STATUS_COLUMNS
         from sim.core.outcomes import NAMES
 
@@ -385,10 +406,9 @@ class Store:
                 p.get("name"), str) for p in params)):
             raise UserError(f"{self.manifest_path}: no readable design (design.params)",
                             hint=f"wargame store repair {self.root} rebuilds the manifest")
-        if not len(runs):
-            return
+        have = set(columns)
         want = [*ID_COLUMNS, *STATUS_COLUMNS, *NAMES, *(p["name"] for p in params)]
-        missing = [c for c in want if c not in runs.columns]
+        missing = [c for c in want if c not in have]
         if missing:
             raise UserError(f"{self.runs_dir}: the parts lack columns this wargame reads "
                             f"({', '.join(missing[:4])})",
@@ -396,8 +416,8 @@ class Store:
 
     def read_series(self) -> Any:
         """The weekly series of committed runs (None if the store holds none), sorted by
-        run and week; unreadable parts are skipped with a :class:`StoreWarning`."""
-        tables = self._read_parts(self.series_parts(), check=False)
+        run and week, under the rules of :meth:`checked_parts`."""
+        tables = self._read(self.checked_parts(duplicates="keep")[1])
         if not tables:
             return None
         frame = pa.concat_tables(tables).to_pandas()

@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -66,11 +65,10 @@ def test_pathological_toml_is_refused_quickly(tmp_path) -> None:
         'a = "' + "x" * 1_100_000 + '"': "larger than 1,000,000 bytes",
     }
     for text, fragment in cases.items():
-        path = write(tmp_path, text)
-        start = time.process_time()
+        # Refused by a limit (size before parsing, depth before validating), not by
+        # running out of stack or memory somewhere deeper.
         with pytest.raises(ScenarioError, match=fragment):
-            load_scenario(path)
-        assert time.process_time() - start < 5  # CPU time, not wall clock: no minutes-long parse
+            load_scenario(write(tmp_path, text))
 
 
 @pytest.mark.parametrize(

@@ -95,8 +95,8 @@ def test_kill_9_leaves_no_worker_and_no_extra_rows(tmp_path: Path) -> None:
     assert len(workers) >= 2  # the forkserver and its pool workers
     os.kill(proc.pid, signal.SIGKILL)
     # The caller's pipes close: no worker holds them open.
-    proc.communicate(timeout=10)
-    deadline = time.monotonic() + 5
+    proc.communicate(timeout=20)
+    deadline = time.monotonic() + 10
     while any(alive(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [p for p in workers if alive(p)]

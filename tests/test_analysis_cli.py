@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.sensitivity import outcome_values, problem_from_params, sobol_indices
+from sim.analysis.sensitivity import outcome_values, sobol_indices
 from sim.analysis.summary import describe_outcomes
+from sim.batch.designs import salib_problem
 from sim.cli import main
 from tests.conftest import ROOT
 
@@ -81,7 +82,7 @@ def test_analyze_sobol_equals_direct_computation(stores) -> None:
     manifest = json.loads((d / "manifest.json").read_text())
     runs = pd.read_parquet(d / "runs").sort_values("run_id")
     y = outcome_values(runs, "rok_perception_end", 20)
-    direct = sobol_indices(problem_from_params(manifest["design"]["params"]), y, False)
+    direct = sobol_indices(salib_problem(manifest["design"]["params"]), y, False)
     np.testing.assert_allclose(table["ST"], direct["ST"])
     np.testing.assert_allclose(table["S1"], direct["S1"])
 

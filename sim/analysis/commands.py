@@ -4,9 +4,6 @@ into place, so an interrupted command never leaves half a folder."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +32,7 @@ from sim.analysis.summary import (
     retaken_by_week,
     rung_probabilities,
 )
+from sim.batch.outdir import replace_dir
 from sim.core.outcomes import BY_NAME
 from sim.errors import UserError
 
@@ -44,20 +42,6 @@ KEY_OUTCOMES: list[str] = [
 ]
 """Outcomes analysed by default: escalation, the ladder, the front, the North's losses and
 prestige, and the technology Seoul fears."""
-
-
-def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
-    """Build a folder in a temporary sibling with ``fill`` and swap it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        fill(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def write_figures(rs: ResultSet, folder: Path, formats: tuple[str, ...],
@@ -99,7 +83,7 @@ def plot_results(rs: ResultSet, formats: tuple[str, ...], scatter_outcome: str) 
         write_figures(rs, tmp, formats, scatter_outcome)
         describe_outcomes(rs.runs).to_csv(tmp / "outcome_summary.csv")
 
-    replace_dir(target, fill)
+    replace_dir(target, fill, "figures", option="")
     return target
 
 
@@ -149,7 +133,7 @@ def write_analysis(rs: ResultSet, result: Analysis) -> Path:
         (tmp / "discovery.txt").write_text((result.box.rule() if result.box
                                             else result.discovery_note) + "\n")
 
-    replace_dir(target, fill)
+    replace_dir(target, fill, "analysis", option="")
     return target
 
 
@@ -177,6 +161,6 @@ def write_compare(sets: list[ResultSet], outcomes: list[str], target: Path) -> P
         units = {o: BY_NAME[o].unit for o in outcomes}
         save_figure(plot_compare(named, outcomes, units), tmp / "compare", ("png", "svg"))
 
-    replace_dir(target, fill)
+    replace_dir(target, fill, "compare", [rs.root for rs in sets])
     return target
 

@@ -69,11 +69,17 @@ def event_mask(runs: pd.DataFrame, event: str) -> tuple[np.ndarray, str]:
         raise UserError(f"--event {event!r}: expected one of {known}, or OUTCOME OP VALUE "
                         "such as 'escalation_peak>=40'")
     col, op, raw = m[1], m[2], m[3]
-    try:
-        value: Any = float(raw)
+    if pd.api.types.is_numeric_dtype(runs[col]):
+        try:
+            value: Any = float(raw)
+        except ValueError:
+            raise UserError(f"--event {event!r}: {col} is a number; expected a number "
+                            f"after {op}, got {raw!r}") from None
         data = pd.to_numeric(runs[col], errors="coerce")
-    except ValueError:
+    elif op in ("==", "!="):
         value, data = raw, runs[col].astype(str)
+    else:
+        raise UserError(f"--event {event!r}: {col} is a category; compare it with == or !=")
     return _OPS[op](data, value).to_numpy(dtype=bool), label
 
 

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from sim.batch.store import Store
+from sim.core.outcomes import NAMES
+from sim.core.series import SERIES_NAMES
 from sim.errors import UserError
 
 
@@ -63,23 +65,20 @@ def _load_sweep(root: Path) -> ResultSet:
     manifest = store.read_manifest()
     if manifest.get("kind") != "sweep":
         raise UserError(f"{root}/manifest.json: not a sweep manifest (kind={manifest.get('kind')})")
-    try:
-        runs = store.read_runs()
-    except (OSError, ValueError) as exc:
-        raise UserError(f"{root}/runs: unreadable Parquet ({exc})") from None
+    store.check_format(manifest)
+    runs = store.read_runs()  # committed parts only; refuses duplicates and mixed schemas
     if not len(runs):
         raise UserError(f"{root}: the sweep has no stored runs yet",
                         hint="run or resume it with `wargame sweep ... --resume`")
+    store.check_readable(manifest, runs)  # the columns analysis reads are there
     failed = int((runs["status"] != "ok").sum())
     ok = runs[runs["status"] == "ok"].reset_index(drop=True)
     if not len(ok):
         raise UserError(f"{root}: all {failed} stored runs failed; nothing to analyse",
                         hint="see the 'error' column of runs/")
-    ts = None
-    if store.ts_dir.is_dir() and any(store.ts_dir.glob("part-*.parquet")):
-        ts = pd.read_parquet(store.ts_dir)
-        ts = ts[ts["run_id"].isin(ok["run_id"])].sort_values(["run_id", "week"])
-        ts = ts.reset_index(drop=True)
+    ts = store.read_series()
+    if ts is not None:
+        ts = ts[ts["run_id"].isin(ok["run_id"])].reset_index(drop=True)
     return ResultSet(root, manifest.get("scenario_name", root.name), "sweep", manifest, ok,
                      failed, ts, list(manifest.get("design", {}).get("params", [])))
 
@@ -88,13 +87,22 @@ def _load_run(root: Path) -> ResultSet:
     try:
         record = json.loads((root / "outcomes.json").read_text())
         outcomes = record["outcomes"]
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        missing = sorted(set(NAMES) - set(outcomes))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise UserError(f"{root}/outcomes.json: not a run record ({exc})") from None
+    if missing:
+        raise UserError(f"{root}/outcomes.json: not a run record of this wargame (no "
+                        f"{', '.join(missing[:3])})")
     row = {k: (np.nan if v is None else v) for k, v in outcomes.items()}
     runs = pd.DataFrame([{"run_id": 0, "seed": record.get("seed"), **row}])
     ts = None
     if (root / "timeseries.csv").is_file():
-        ts = pd.read_csv(root / "timeseries.csv")
+        try:
+            ts = pd.read_csv(root / "timeseries.csv")
+        except (OSError, ValueError) as exc:
+            raise UserError(f"{root}/timeseries.csv: unreadable ({exc})") from None
+        if not set(SERIES_NAMES) <= set(ts.columns):
+            raise UserError(f"{root}/timeseries.csv: not the weekly series of a run")
         ts.insert(0, "run_id", 0)
     manifest = {"kind": "run", "scenario_name": record.get("scenario", root.name),
                 "base_seed": record.get("seed"), "scenario_hash": record.get("digest")}

@@ -21,19 +21,9 @@ import pandas as pd
 from SALib.analyze import sobol as salib_sobol
 
 from sim.analysis.results import ResultSet
+from sim.batch.designs import salib_problem
 from sim.core.outcomes import BY_NAME
 from sim.errors import UserError
-
-
-def problem_from_params(params: list[dict[str, Any]]) -> dict[str, Any]:
-    """A SALib problem: numeric parameters on their range, categories on [0, k-1]."""
-    bounds = []
-    for p in params:
-        if p.get("values") is not None:
-            bounds.append([0.0, float(max(len(p["values"]) - 1, 1))])
-        else:
-            bounds.append([float(p["low"]), float(p["high"])])
-    return {"num_vars": len(params), "names": [p["name"] for p in params], "bounds": bounds}
 
 
 def encode(frame: pd.DataFrame, params: list[dict[str, Any]]) -> np.ndarray:
@@ -95,7 +85,7 @@ def sensitivity(rs: ResultSet, outcome: str) -> tuple[str, pd.DataFrame]:
     """('sobol' or 'forest', table) for one outcome of a sweep."""
     if rs.kind != "sweep" or not rs.params:
         raise UserError(f"{rs.root}: sensitivity needs a sweep (this is a single run)")
-    problem = problem_from_params(rs.params)
+    problem = salib_problem(rs.params)
     design = rs.manifest["design"]
     if design["method"] == "sobol":
         runs = rs.runs.assign(_y=outcome_values(rs.runs, outcome, rs.horizon))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from rich.table import Table
 
-from sim.analysis.discovery import EVENTS
+from sim.analysis.discovery import EVENTS, event_mask
+from sim.batch.outdir import check_replaceable, safe_name, user_path
 from sim.cli.common import console, format_value
 from sim.errors import UserError
 
@@ -26,9 +27,25 @@ def _frame_table(frame, title: str) -> Table:
     return t
 
 
+def check_outcomes(names: list[str]) -> None:
+    """``--outcome``: numeric outcomes only (what distributions and indices are of)."""
+    from sim.core.outcomes import NUMERIC
+    from sim.core.params import did_you_mean
+
+    for name in names:
+        if name not in NUMERIC:
+            raise UserError(f"--outcome: {name!r} is not a numeric outcome",
+                            hint=did_you_mean(name, NUMERIC) or "one of " + ", ".join(NUMERIC))
+
+
+def check_event(runs, event: str) -> None:
+    """Evaluate ``--event`` once before any work, so a bad one exits 2 at once."""
+    event_mask(runs, event)
+
+
 def _failed_note(rs) -> None:
     if rs.n_failed:
-        console.print(f"[yellow]{rs.n_failed} failed runs are left out[/yellow]")
+        console.print(f"{rs.n_failed} failed runs are left out", style="yellow")
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
@@ -36,11 +53,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from sim.analysis.results import load_results
     from sim.analysis.summary import describe_outcomes
 
-    rs = load_results(args.dir)
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     bad = [f for f in formats if f not in ("png", "svg", "pdf")]
     if bad or not formats:
         raise UserError(f"--formats: expected png, svg and/or pdf, got {args.formats!r}")
+    rs = load_results(user_path(args.dir, "DIR"))
+    check_replaceable(rs.root / "figures", "figures", option="")
     target = plot_results(rs, formats, args.outcome)
     _failed_note(rs)
     console.print(_frame_table(describe_outcomes(rs.runs, KEY_OUTCOMES),
@@ -53,10 +71,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from sim.analysis.commands import KEY_OUTCOMES, analyze_results, write_analysis
     from sim.analysis.results import load_results
 
-    rs = load_results(args.dir)
-    outcomes = args.outcome or KEY_OUTCOMES
     if not 0 < args.density <= 1:
         raise UserError(f"--density: expected a share in (0, 1], got {args.density}")
+    outcomes = args.outcome or KEY_OUTCOMES
+    check_outcomes(outcomes)
+    rs = load_results(user_path(args.dir, "DIR"))
+    check_event(rs.runs, args.event)
+    check_replaceable(rs.root / "analysis", "analysis", option="")
     result = analyze_results(rs, outcomes, args.event, args.density)
     _failed_note(rs)
     for o, (method, table) in result.sensitivity.items():
@@ -64,7 +85,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                  else f"{o}: model-free ranking (random-forest permutation importance; "
                  "not a variance share)")
         console.print(_frame_table(table, title))
-    console.print("[bold]scenario discovery (PRIM)[/bold]")
+    console.print("scenario discovery (PRIM)", style="bold")
     console.print(result.box.rule() if result.box else result.discovery_note)
     target = write_analysis(rs, result)
     console.print(f"wrote tables and charts to {target}/")
@@ -77,7 +98,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.analysis.commands import KEY_OUTCOMES, compare_results, write_compare
     from sim.analysis.results import load_results
 
-    sets = [load_results(d) for d in args.dirs]
+    check_outcomes(args.outcome)
+    dirs = [user_path(d, "DIR") for d in args.dirs]
+    out = user_path(args.out, "--out") if args.out is not None else Path("results") / (
+        "compare-" + safe_name("-".join(d.name for d in dirs)))
+    check_replaceable(out, "compare", dirs)  # before any work
+    sets = [load_results(d) for d in dirs]
     outcomes = args.outcome or KEY_OUTCOMES
     table, rungs = compare_results(sets, outcomes)
     ref = table.columns[-1]
@@ -86,8 +112,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
         sub = sub.rename(columns={ref: "differs (5-95% disjoint)"})
         console.print(_frame_table(sub, o))
     console.print(_frame_table(rungs, "P(South Korea's highest rung >= k)"))
-    out = Path(args.out) if args.out else Path("results") / (
-        "compare-" + "-".join(Path(d).name for d in args.dirs))
     write_compare(sets, outcomes, out)
     console.print(f"wrote the comparison to {out}/")
     return 0
@@ -97,7 +121,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     from sim.analysis.report import write_report
     from sim.analysis.results import load_results
 
-    rs = load_results(args.dir)
+    if not 0 < args.density <= 1:
+        raise UserError(f"--density: expected a share in (0, 1], got {args.density}")
+    rs = load_results(user_path(args.dir, "DIR"))
+    check_event(rs.runs, args.event)
+    target = rs.root / "report.html"
+    if target.is_symlink() or target.is_dir():
+        raise UserError(f"{target}: is a folder or a symbolic link, not a report wargame "
+                        "wrote; it will not replace it")
     path = write_report(rs, args.event, args.density)
     console.print(f"wrote {path}")
     return 0

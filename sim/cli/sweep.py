@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from pathlib import Path
 
 from sim.batch.designs import METHODS, specs_for
-from sim.batch.executors import EXECUTORS, default_workers, start_forkserver
-from sim.cli.common import console, err_console, resolve_scenario_path
-from sim.core.scenario import load_scenario, parse_assignments
+from sim.batch.executors import EXECUTORS, default_workers, start_forkserver, useful_workers
+from sim.batch.outdir import user_path
+from sim.cli.common import (
+    check_count,
+    check_seed,
+    check_weeks,
+    console,
+    err_console,
+    resolve_scenario_path,
+)
+from sim.core.scenario import load_scenario, parse_assignments, read_scenario_text
 from sim.errors import UserError
 
 
@@ -19,6 +26,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         start_forkserver()  # its imports overlap ours
     from sim.batch.sweep import SweepInterrupted, SweepSpec, default_out, run_sweep
 
+    # Every check before anything is written (run_sweep checks the design's size, the
+    # scheduler and the store before it creates the folder).
     path = resolve_scenario_path(args.scenario)
     overrides = parse_assignments(args.overrides)
     scenario = load_scenario(path, overrides)
@@ -28,42 +37,62 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                             "and no --param")
         from sim.batch.posterior import posterior_specs
 
-        specs = posterior_specs(args.posterior)
+        specs = posterior_specs(user_path(args.posterior, "--posterior"))
     elif args.posterior is not None:
         raise UserError("--posterior: only with --design posterior")
     else:
         specs = specs_for(scenario, args.param, str(path))
-    for name, value in (("--replicates", args.replicates), ("--weeks", args.weeks),
-                        ("--chunk-size", args.chunk_size), ("--batch-rows", args.batch_rows),
-                        ("--batch-size", args.batch_size)):
-        if value is not None and value < 1:
-            raise UserError(f"{name}: expected a whole number >= 1, got {value}")
+    for name, value, most in (("--replicates", args.replicates, None),
+                              ("--chunk-size", args.chunk_size, 100_000),
+                              ("--batch-rows", args.batch_rows, 1_000_000),
+                              ("--batch-size", args.batch_size, 100_000)):
+        check_count(name, value, most)
+    check_seed(args.seed)
+    check_weeks(args.weeks)
+    swept = {s.name for s in specs}
+    fixed = sorted(swept & set(overrides))
+    if fixed:
+        raise UserError(f"--set {fixed[0]}: that parameter is swept; a sweep cannot also fix "
+                        "it", hint="drop the --set, or sweep it with --param over the range "
+                        "you want")
+    if args.weeks is not None and "weeks" in swept:
+        raise UserError("--weeks: the horizon 'weeks' is swept; a sweep cannot also fix it",
+                        hint="drop --weeks, or stop sweeping weeks")
+    if args.scheduler and args.executor != "dask":
+        raise UserError(f"--scheduler needs --executor dask (got --executor {args.executor})")
+    if args.second_order and args.design != "sobol":
+        raise UserError(f"--second-order applies to --design sobol only (got {args.design})")
+    workers = useful_workers(args.workers, args.executor, args.scheduler)
+    if args.executor != "serial" and workers < args.workers:
+        err_console.print(f"note: --workers {args.workers}: using {workers}, the cores this "
+                          "machine has (more would only compete for them)")
     samples = args.samples if args.design != "grid" else None
     spec = SweepSpec(scenario, specs, args.design, samples, args.replicates, args.seed,
                      args.weeks, calc_second_order=args.second_order)
-    out = Path(args.out) if args.out else default_out(scenario.name, args.design)
+    out = user_path(args.out, "--out") if args.out else default_out(scenario.name, args.design)
     progress = not args.quiet and sys.stderr.isatty()
     command = "wargame " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     try:
         res = run_sweep(
-            spec, out, scenario_path=str(path), scenario_text=path.read_text(),
-            overrides=overrides, executor=args.executor, workers=args.workers,
+            spec, out, scenario_path=str(path), scenario_text=read_scenario_text(path),
+            overrides=overrides, executor=args.executor, workers=workers,
             scheduler=args.scheduler, chunk_size=args.chunk_size, timeseries=args.timeseries,
             resume=args.resume, command=command, progress=progress,
             batch_rows=args.batch_rows or 5000, batch_size=args.batch_size,
         )
     except SweepInterrupted as exc:
-        res = exc.args[0]
+        res, reason = exc.args
         err_console.print(
-            f"interrupted: {res.done} of {res.total} runs are stored in {out}/. "
+            f"{reason}: {res.done} of {res.total} runs are stored in {out}/. "
             f"Resume with:\n  {command} --resume"
         )
-        return 130
+        return 130 if reason == "interrupted" else 1
     ran = res.total - res.skipped
-    rate = ran / res.seconds if res.seconds > 0 else float("nan")
+    speed = (f" in {res.seconds:.1f} s ({ran / res.seconds:.1f} runs/s)"
+             if ran and res.seconds > 0 else "")
     console.print(
         f"{res.manifest['n_points']} points x {spec.replicates} replicates = {res.total} runs; "
-        f"ran {ran} ({res.skipped} already stored) in {res.seconds:.1f} s ({rate:.1f} runs/s)"
+        f"ran {ran} ({res.skipped} already stored){speed}"
     )
     console.print(f"results in {out}/ (runs/, points.parquet, manifest.json"
                   + (", timeseries/)" if args.timeseries else ")"))

@@ -37,11 +37,8 @@ from sim.core.model import EscalationModel
 from sim.core.scenario import Scenario, validate_scenario
 from sim.core.south_korea import ROK_RUNGS
 from sim.errors import UserError
+from sim.view import DEFAULT_DECIDE_EVERY
 
-#: The sides a person can play (``wargame serve --play``), by the names accepted.
-PLAYABLE: dict[str, str] = {"south_korea": "south_korea", "rok": "south_korea"}
-#: Decision weeks fall every this many weeks from week 0 unless ``--decide-every`` says.
-DEFAULT_DECIDE_EVERY = 4
 #: Notes on the injects a game writes (shown in the event log; they also mark a saved game).
 FREEZE_NOTE = "South Korea is played: its own ladder rule is off"
 PLAYER_NOTE = "player"
@@ -160,6 +157,10 @@ class Game:
         self.model, self.base = model, base
         self.decision_weeks = decision_weeks(model.horizon, decide_every)
         self.decisions: list[Decision] = []
+        # The game takes over the model's step (as Mesa itself wraps it), so that whoever
+        # steps the model (Mesa's Step and Play buttons) stops at a decision week.
+        self._advance = model.step
+        model.step = self.step  # type: ignore[method-assign]
         self._sync_running()
 
     @classmethod
@@ -247,9 +248,7 @@ class Game:
         if self.awaiting or self.over:
             self._sync_running()
             return False
-        # The model's own step: a model class that routes its step() through the game (the
-        # page's ViewModel) would otherwise come back here.
-        EscalationModel.step(self.model)
+        self._advance()
         self._sync_running()
         return True
 

@@ -47,6 +47,9 @@ EFFORT = "south_korea.diplomacy_effort"
 #: scenario that changed them would take Seoul's moves out of the player's hands (a
 #: crisis window that ends would switch the rule back on).
 PLAYER_PARAMS = (EFFORT, "south_korea.crisis_week", "south_korea.crisis_weeks")
+#: The longest ``rok_freeze`` an inject can make (its schema's bound).
+MAX_FREEZE_WEEKS = int(next(m.le for m in Inject.model_fields["weeks"].metadata
+                            if getattr(m, "le", None) is not None))
 #: The effort is recorded to this many decimals (the page's slider moves in 0.05 steps).
 EFFORT_DECIMALS = 2
 
@@ -75,11 +78,19 @@ def check_playable(base: Scenario, origin: str = "scenario") -> None:
 
 
 def played_scenario(base: Scenario) -> Scenario:
-    """The scenario a game runs: ``base`` with Seoul's own rule frozen for the whole horizon
-    from week 0 (its injects, if any, kept before the freeze)."""
+    """The scenario a game runs: ``base`` with Seoul's own rule frozen from week 0 (its
+    injects, if any, kept before the freeze).
+
+    The freeze lasts ``weeks + 1`` weeks: the rule also runs at the end of the last week
+    (when the state stands at week ``weeks``), and a freeze from week 0 for N weeks covers
+    weeks 0 to N - 1 of that clock.
+    """
     check_playable(base)
+    if base.weeks + 1 > MAX_FREEZE_WEEKS:
+        raise UserError(f"--play south_korea: weeks: expected a horizon of at most "
+                        f"{MAX_FREEZE_WEEKS - 1} weeks to play, got {base.weeks}")
     return base.with_injects(
-        [{"week": 0, "move": "rok_freeze", "weeks": base.weeks, "note": FREEZE_NOTE}],
+        [{"week": 0, "move": "rok_freeze", "weeks": base.weeks + 1, "note": FREEZE_NOTE}],
         origin="--play south_korea")
 
 

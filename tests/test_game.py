@@ -180,6 +180,11 @@ def test_a_saved_game_replays_exactly_with_wargame_run(baseline: Scenario, tmp_p
     path.write_text(text)
     saved = load_scenario(path)
     assert saved == game.saved_scenario()
+    # The world's uncertainties stay; what the player held and the switched-off rule's
+    # thresholds are not swept.
+    assert set(saved.sweep) == set(baseline.sweep) - {
+        EFFORT, "south_korea.crisis_weeks", "south_korea.defensive_threshold",
+        "south_korea.offensive_threshold"}
     assert [i.note for i in saved.inject] == ["", FREEZE_NOTE] + [PLAYER_NOTE] * (
         3 if save_week == 52 else 2)
 

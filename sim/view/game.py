@@ -47,6 +47,11 @@ EFFORT = "south_korea.diplomacy_effort"
 #: scenario that changed them would take Seoul's moves out of the player's hands (a
 #: crisis window that ends would switch the rule back on).
 PLAYER_PARAMS = (EFFORT, "south_korea.crisis_week", "south_korea.crisis_weeks")
+#: Parameters that act only through Seoul's own ladder rule, which a played game switches
+#: off: a saved game does not sweep them (they would change nothing).
+RULE_PARAMS = tuple(f"south_korea.{name}" for name in (
+    "statement_threshold", "nonlethal_threshold", "defensive_threshold",
+    "offensive_threshold", "diplomacy_threshold_raise"))
 #: The longest ``rok_freeze`` an inject can make (its schema's bound).
 MAX_FREEZE_WEEKS = int(next(m.le for m in Inject.model_fields["weeks"].metadata
                             if getattr(m, "le", None) is not None))
@@ -283,7 +288,13 @@ class Game:
 
     def saved_scenario(self) -> Scenario:
         """The game as a scenario: the base's values, the freeze and the player's moves.
-        ``wargame run`` of it with the game's seed replays the game."""
+        ``wargame run`` of it with the game's seed replays the game.
+
+        The base's ``[sweep]`` ranges stay (``wargame sweep`` then plays the same moves
+        across the base's futures) except for the parameters the player held
+        (:data:`PLAYER_PARAMS`) and those of the switched-off rule (:data:`RULE_PARAMS`);
+        its levers and policies, alternatives to the line played, do not.
+        """
         start = dt.date.fromisoformat(self.base.start_date)
         when = start + dt.timedelta(weeks=self.week)
         data = self.model.config.model_dump()
@@ -294,6 +305,9 @@ class Game:
             f"{len(self.decisions)} decisions. Replay: wargame run FILE --seed "
             f"{self.model.seed}")
         data["inject"] = [*data["inject"], *(m.model_dump() for m in self.moves)]
+        data["sweep"] = {k: v for k, v in data["sweep"].items()
+                         if k not in PLAYER_PARAMS + RULE_PARAMS}
+        data["levers"], data["policies"] = {}, {}
         return validate_scenario(data, "saved game")
 
     def to_toml(self) -> str:

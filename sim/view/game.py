@@ -124,7 +124,7 @@ class Advice:
 
     @property
     def would_approve(self) -> int:
-        """The rung the rule would stand on after this week (it only climbs)."""
+        """The rung the rule would have Seoul stand on at this point (it only climbs)."""
         return self.rung if self.frozen else max(self.rung, self.reached)
 
     def text(self) -> str:
@@ -260,7 +260,8 @@ class Game:
         return decision
 
     def step(self) -> bool:
-        """One week, unless a decision is waiting (then nothing: False)."""
+        """One week, unless a decision is waiting or the run is over (then nothing: False).
+        This is the model's ``step`` while the game lasts."""
         if self.awaiting or self.over:
             self._sync_running()
             return False

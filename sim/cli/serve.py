@@ -19,11 +19,21 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 from sim.cli.common import add_scenario_args, console, err_console, resolve_scenario_path
-from sim.core.scenario import load_scenario, parse_assignments
+from sim.core.scenario import Scenario, load_scenario, parse_assignments
 from sim.errors import UserError
-from sim.view import APP, ENV_OVERRIDES, ENV_SCENARIO, ENV_SEED
+from sim.view import (
+    APP,
+    DEFAULT_DECIDE_EVERY,
+    ENV_DECIDE_EVERY,
+    ENV_OVERRIDES,
+    ENV_PLAY,
+    ENV_SCENARIO,
+    ENV_SEED,
+    PLAYABLE,
+)
 
 #: Solara, told not to reach the internet: no version check against PyPI (``solara run
 #: --no-check-version``) and no usage statistics (Mixpanel).
@@ -73,6 +83,22 @@ def check_port_free(host: str, port: int) -> None:
                             f"({exc.strerror})", hint=hint) from None
 
 
+def _play_options(args: argparse.Namespace, scenario: Scenario, path: Path) -> dict[str, str]:
+    """``--play``/``--decide-every`` checked before any server starts; the page's
+    environment variables for them."""
+    from sim.view.game import check_playable, decision_weeks
+
+    if args.play is None:
+        if args.decide_every is not None:
+            raise UserError("--decide-every: only with --play south_korea")
+        return {}
+    side = PLAYABLE[args.play]
+    every = DEFAULT_DECIDE_EVERY if args.decide_every is None else args.decide_every
+    decision_weeks(scenario.weeks, every)
+    check_playable(scenario, str(path))
+    return {ENV_PLAY: side, ENV_DECIDE_EVERY: str(every)}
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -81,6 +107,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     path = resolve_scenario_path(args.scenario)
     overrides = parse_assignments(args.overrides)
     scenario = load_scenario(path, overrides)
+    play_env = _play_options(args, scenario, path)
     if any(importlib.util.find_spec(m) is None for m in ("solara", "altair")):
         raise UserError("wargame serve needs Solara", hint="pip install -e '.[viz]'")
     if not 0 <= args.seed <= 2**63 - 1:
@@ -88,7 +115,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                         f"got {args.seed}")
     check_port_free(args.host, args.port)
     env = {**os.environ, **SOLARA_OFFLINE_ENV, ENV_SCENARIO: str(path.resolve()),
-           ENV_OVERRIDES: json.dumps(overrides, default=str), ENV_SEED: str(args.seed)}
+           ENV_OVERRIDES: json.dumps(overrides, default=str), ENV_SEED: str(args.seed),
+           **play_env}
     cmd = [sys.executable, "-m", "solara", "run", str(APP), "--host", args.host,
            "--port", str(args.port), "--production", "--log-level", "warning",
            *SOLARA_OFFLINE_ARGS, "--no-open" if args.no_browser else "--open"]
@@ -124,4 +152,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--play", choices=sorted(PLAYABLE), default=None,
+                   help="play a side: the page stops at each decision week for your move "
+                        "(south_korea, or rok)")
+    p.add_argument("--decide-every", type=int, default=None, metavar="N",
+                   help=f"with --play: weeks between decisions, from week 0 (default "
+                        f"{DEFAULT_DECIDE_EVERY})")
     p.set_defaults(func=cmd_serve)

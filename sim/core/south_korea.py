@@ -113,18 +113,29 @@ def frozen(s: BatchState) -> np.ndarray:
     return (s.week >= p.crisis_week) & (s.week < p.crisis_week + p.crisis_weeks)
 
 
+def thresholds(s: BatchState) -> np.ndarray:
+    """The perception each rung 1-4 needs, per run (shape (runs, 4)): the scenario's
+    thresholds raised by what covert diplomacy achieves."""
+    p = s.p.south_korea
+    raise_by = p.diplomacy_threshold_raise * diplomacy_success(s)
+    return np.stack([p.statement_threshold, p.nonlethal_threshold,
+                     p.defensive_threshold, p.offensive_threshold], axis=1) + raise_by[:, None]
+
+
+def rule_rung(s: BatchState) -> np.ndarray:
+    """The highest rung whose threshold perception has reached (0 if none), per run, as if
+    no crisis froze the ladder: what Seoul's own rule calls for now."""
+    reached = s.rok.perception[:, None] >= thresholds(s)
+    # The highest rung k with threshold k reached (thresholds rise rung by rung).
+    return np.where(reached.any(axis=1),
+                    len(ROK_RUNGS) - 1 - np.argmax(reached[:, ::-1], axis=1), 0)
+
+
 def update_rung(s: BatchState) -> None:
     """Climb to the highest rung whose threshold (raised by diplomacy) perception reached,
     unless a domestic crisis freezes the ladder."""
-    p, rok = s.p.south_korea, s.rok
-    raise_by = p.diplomacy_threshold_raise * diplomacy_success(s)
-    thresholds = np.stack([p.statement_threshold, p.nonlethal_threshold,
-                           p.defensive_threshold, p.offensive_threshold], axis=1)
-    reached = rok.perception[:, None] >= thresholds + raise_by[:, None]
-    # The highest rung k with threshold k reached (thresholds rise rung by rung).
-    new = np.where(reached.any(axis=1), len(ROK_RUNGS) - 1 - np.argmax(reached[:, ::-1],
-                                                                      axis=1), 0)
-    new = np.where(frozen(s), 0, new)
+    rok = s.rok
+    new = np.where(frozen(s), 0, rule_rung(s))
     r = np.arange(1, len(ROK_RUNGS))
     first = (rok.rung[:, None] < r) & (new[:, None] >= r)
     rok.rung_week[:, 1:] = np.where(first, float(s.week), rok.rung_week[:, 1:])

@@ -77,7 +77,7 @@ def test_a_freeze_stops_the_ladder(baseline: Scenario) -> None:
                                      "south_korea.offensive_threshold": 0.35,
                                      "south_korea.crisis_weeks": 0})
     free = blocks(eager)[:, :, SERIES_INDEX["rok_rung"]]
-    frozen = blocks(with_injects(eager, {"week": 0, "move": "rok_freeze", "weeks": 60}))
+    frozen = blocks(with_injects(eager, {"week": 0, "move": "rok_freeze", "weeks": 52}))
     assert (free[:, -1] > 2).any()
     assert (frozen[:, :, SERIES_INDEX["rok_rung"]] == 2).all()
 

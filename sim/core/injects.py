@@ -179,7 +179,10 @@ def _rok_approve(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
 
 
 def _rok_freeze(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
-    s.p.south_korea.crisis_week[rows] = s.week
+    """The ladder's next ``weeks`` weekly updates are frozen: those at the end of weeks w
+    to w + weeks - 1 (the rule runs once the week's fighting is over, when the state
+    stands at the next week)."""
+    s.p.south_korea.crisis_week[rows] = s.week + 1
     s.p.south_korea.crisis_weeks[rows] = inj.weeks
 
 

@@ -86,16 +86,15 @@ def played_scenario(base: Scenario) -> Scenario:
     """The scenario a game runs: ``base`` with Seoul's own rule frozen from week 0 (its
     injects, if any, kept before the freeze).
 
-    The freeze lasts ``weeks + 1`` weeks: the rule also runs at the end of the last week
-    (when the state stands at week ``weeks``), and a freeze from week 0 for N weeks covers
-    weeks 0 to N - 1 of that clock.
+    A freeze at week 0 for ``weeks`` weeks covers every weekly update of the rule, the last
+    one at the end of week ``weeks - 1``.
     """
     check_playable(base)
-    if base.weeks + 1 > MAX_FREEZE_WEEKS:
+    if base.weeks > MAX_FREEZE_WEEKS:
         raise UserError(f"--play south_korea: weeks: expected a horizon of at most "
-                        f"{MAX_FREEZE_WEEKS - 1} weeks to play, got {base.weeks}")
+                        f"{MAX_FREEZE_WEEKS} weeks to play, got {base.weeks}")
     return base.with_injects(
-        [{"week": 0, "move": "rok_freeze", "weeks": base.weeks + 1, "note": FREEZE_NOTE}],
+        [{"week": 0, "move": "rok_freeze", "weeks": base.weeks, "note": FREEZE_NOTE}],
         origin="--play south_korea")
 
 

@@ -129,10 +129,24 @@ def test_streamed_tasks_equal_the_whole_plan(method) -> None:
     total = design.n_points * reps
     done = np.zeros(total, dtype=bool)
     done[[0, 4, 5, total - 1]] = True
-    expected = [(pid * reps + r, pid, r, derive_seed(11, pid, r), pt)
+    expected = [(pid * reps + r, pid, r, derive_seed(11, pid, r), pt, "")
                 for pid, pt in enumerate(points) for r in range(reps)
                 if not done[pid * reps + r]]
     assert list(iter_tasks(design, reps, 11, done, block=5)) == expected
+
+
+def test_policy_tasks_share_futures_and_seeds() -> None:
+    """Every policy runs every point with the seed of (point, replicate): common random
+    numbers; blocks that cross from one policy to the next lose nothing."""
+    design = Design([Q, W], "lhs", 7, seed=3)
+    points = build_design([Q, W], "lhs", 7, seed=3)
+    reps, pols = 2, ["hold", "arm", "talk"]
+    done = np.zeros(design.n_points * reps * len(pols), dtype=bool)
+    done[[1, 15, 30]] = True
+    expected = [((k * len(points) + pid) * reps + r, pid, r, derive_seed(11, pid, r), pt,
+                 pol) for k, pol in enumerate(pols) for pid, pt in enumerate(points)
+                for r in range(reps) if not done[(k * len(points) + pid) * reps + r]]
+    assert list(iter_tasks(design, reps, 11, done, pols, block=5)) == expected
 
 
 def test_a_large_legal_sweep_starts_without_building_its_plan() -> None:

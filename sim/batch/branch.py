@@ -10,20 +10,29 @@ its decisions. The empty variant is the straight run (tested bit for bit).
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sim.batch.outdir import check_location
+from sim.batch.records import columns_digest, runs_schema, runs_table, series_table
 from sim.batch.runner import derive_seed
+from sim.batch.store import FORMAT_VERSION, IDENTITY_KEY, Store, sweep_status
+from sim.batch.sweep import git_commit, versions
 from sim.core import engine, injects
 from sim.core.injects import Inject
-from sim.core.outcomes import outcome_columns
+from sim.core.outcomes import NAMES, outcome_columns
 from sim.core.paramtable import Params
-from sim.core.scenario import Scenario
+from sim.core.scenario import Scenario, check_changeable
 from sim.errors import UserError
 
 MAX_VARIANTS = 50
@@ -69,6 +78,11 @@ def load_variants(path: str | Path, scenario: Scenario, at_week: int) -> list[Va
                         f"{scenario.weeks} weeks), got {at_week}")
     for i, v in enumerate(variants):
         where = f"{path}: variant[{i}] '{v.name}'"
+        for name in v.set:
+            try:
+                check_changeable(name, f"{where}: set")
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
         try:
             checked = apply_variant(scenario, v, where)
         except UserError as exc:
@@ -96,6 +110,7 @@ class BranchResult:
 
     variants: list[Variant]
     at_week: int
+    base_seed: int
     seeds: np.ndarray
     outcomes: dict[str, dict[str, np.ndarray]]
     series: dict[str, np.ndarray]
@@ -106,8 +121,6 @@ def run_branches(scenario: Scenario, at_week: int, variants: list[Variant], repl
                  base_seed: int = 0, weeks: int | None = None) -> BranchResult:
     """Run ``replicates`` runs of ``scenario`` to ``at_week``, then each variant from that
     state to the horizon (all in one batch per variant)."""
-    import time
-
     t0 = time.perf_counter()
     horizon = weeks if weeks is not None else scenario.weeks
     seeds = np.array([derive_seed(base_seed, 0, rep) for rep in range(replicates)],
@@ -131,7 +144,7 @@ def run_branches(scenario: Scenario, at_week: int, variants: list[Variant], repl
         engine.run_to_horizon(s)
         outcomes[v.name] = outcome_columns(s)
         series[v.name] = s.record
-    return BranchResult(list(variants), at_week, seeds, outcomes, series,
+    return BranchResult(list(variants), at_week, base_seed, seeds, outcomes, series,
                         time.perf_counter() - t0)
 
 
@@ -162,3 +175,71 @@ def paired_differences(result: BranchResult, outcome: str, reference: str | None
                     "ci_high": float(mean + half),
                     "share_higher": float((d > 0).mean()) if n else float("nan")})
     return out
+
+
+def write_store(result: BranchResult, scenario: Scenario, out: Path, *, scenario_path: str,
+                scenario_text: str, overrides: dict[str, Any], command: str,
+                timeseries: bool = True, weeks: int | None = None) -> dict[str, Any]:
+    """Store the branches like a policy sweep, so that every analysis command reads them:
+    one future per replicate (``point_id`` 0, ``replicate``, ``seed``), the variant in the
+    ``policy`` column, run id = variant x replicates + replicate. Written under the
+    store's lock into a folder that must not hold anything yet; returns the manifest."""
+    out = check_location(Path(out))
+    store = Store(out)
+    if out.exists() and any(out.iterdir()):
+        raise UserError(f"{out}: folder exists and is not empty",
+                        hint="choose another --out (a branch store is written in one go)")
+    reps, names = len(result.seeds), [v.name for v in result.variants]
+    identity = {
+        "kind": "sweep", "format_version": FORMAT_VERSION, "scenario_name": scenario.name,
+        "scenario_path": scenario_path, "scenario_text": scenario_text,
+        "scenario_hash": _hash(scenario), "overrides": overrides, "injects": [],
+        "design": {"method": "branch", "at_week": result.at_week, "replicates": reps,
+                   "samples": None, "calc_second_order": False, "weeks": weeks, "params": [],
+                   "policies": {v.name: v.model_dump(mode="json", exclude={"name"})
+                                for v in result.variants}},
+        "n_points": 1, "runs_total": reps * len(names), "base_seed": result.base_seed,
+        "timeseries": timeseries, "columns_digest": columns_digest(),
+    }
+    schema = runs_schema([], policies=True).with_metadata({IDENTITY_KEY: json.dumps(identity)})
+    started = _now()
+    out.mkdir(parents=True, exist_ok=True)
+    with store.lock(command):
+        store.create()
+        store.write_points(pa.table({"point_id": pa.array([0], pa.int64())})
+                           .replace_schema_metadata({IDENTITY_KEY: json.dumps(identity)}))
+        cols: dict[str, Any] = {n: [] for n in ("run_id", "point_id", "replicate", "seed",
+                                                 "policy", "status", "error", "duration_s",
+                                                 *NAMES)}
+        blocks = []
+        for vi, v in enumerate(result.variants):
+            for rep in range(reps):
+                cols["run_id"].append(vi * reps + rep)
+                cols["point_id"].append(0)
+                cols["replicate"].append(rep)
+                cols["seed"].append(int(result.seeds[rep]))
+                cols["policy"].append(v.name)
+                cols["status"].append("ok")
+                cols["error"].append("")
+                cols["duration_s"].append(result.seconds / (reps * len(names)))
+                for n in NAMES:
+                    value = result.outcomes[v.name][n][rep]
+                    cols[n].append(value.item() if hasattr(value, "item") else value)
+                blocks.append(result.series[v.name][rep])
+        runs = runs_table(schema, cols, len(cols["run_id"]))
+        series = series_table(np.array(cols["run_id"]), blocks) if timeseries else None
+        store.write_batch(0, runs, series, schema)
+        done, failed = store.count_runs()
+        manifest = {**identity, "runs_done": done, "runs_failed": failed, "command": command,
+                    "versions": versions(), "git_commit": git_commit(), "started": started,
+                    "finished": _now(), "status": sweep_status(done, failed, done)}
+        store.write_manifest(manifest)
+    return manifest
+
+
+def _hash(scenario: Scenario) -> str:
+    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -41,9 +41,13 @@ def param_type(kind: str, values: Sequence[Any] | None) -> pa.DataType:
     return pa.float64()
 
 
-def runs_schema(params: Sequence[tuple[str, pa.DataType]]) -> pa.Schema:
-    """Ids, swept parameters, every outcome, status: the columns of ``runs/`` parts."""
+def runs_schema(params: Sequence[tuple[str, pa.DataType]], policies: bool = False
+                ) -> pa.Schema:
+    """Ids (and the policy, in a policy sweep), swept parameters, every outcome, status:
+    the columns of ``runs/`` parts."""
     fields = [pa.field(n, pa.int64()) for n in ID_COLUMNS]
+    if policies:
+        fields.append(pa.field("policy", pa.string()))
     fields += [pa.field(name, typ) for name, typ in params]
     fields += [pa.field(o.name, _KIND_TYPE[o.kind]) for o in OUTCOMES]
     fields += [pa.field("status", pa.string()), pa.field("error", pa.string()),

@@ -51,6 +51,7 @@ from sim.batch.store import (
 )
 from sim.core.engine import run_batch
 from sim.core.outcomes import NAMES, record_of
+from sim.core.policies import Policy, apply_policy
 from sim.core.scenario import Scenario
 from sim.errors import UserError
 
@@ -75,6 +76,19 @@ class SweepSpec:
     base_seed: int
     weeks: int | None
     calc_second_order: bool = False
+    policies: dict[str, Policy] = field(default_factory=dict)
+    file_injects: tuple = ()  # the scenario file's own injects (the rest came from --inject)
+
+    @property
+    def policy_names(self) -> list[str]:
+        """The policies in run order; one unnamed policy ("") for an ordinary sweep."""
+        return list(self.policies) or [""]
+
+    def scenario_for(self, policy: str) -> Scenario:
+        """The scenario a policy's runs start from (its lever values and injects)."""
+        if not policy:
+            return self.scenario
+        return apply_policy(self.scenario, self.policies[policy], f"policy '{policy}'")
 
     def design(self) -> Design:
         """The design's points, computed on demand (checks method and sample count)."""
@@ -83,14 +97,18 @@ class SweepSpec:
 
     def runs_schema(self) -> pa.Schema:
         """The Arrow schema of this sweep's run rows."""
-        return runs_schema([(p.name, param_type(p.kind, p.values)) for p in self.params])
+        return runs_schema([(p.name, param_type(p.kind, p.values)) for p in self.params],
+                           policies=bool(self.policies))
 
     def design_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "method": self.method, "samples": self.samples, "replicates": self.replicates,
             "calc_second_order": self.calc_second_order, "weeks": self.weeks,
             "params": [p.to_dict() for p in self.params],
         }
+        if self.policies:
+            d["policies"] = {k: v.model_dump(mode="json") for k, v in self.policies.items()}
+        return d
 
     def scenario_hash(self) -> str:
         return hashlib.sha256(self.scenario.model_dump_json().encode()).hexdigest()
@@ -112,41 +130,48 @@ class SweepResult:
 # ---------------------------------------------------------------- worker side
 _SCENARIO_CACHE: dict[str, Scenario] = {}
 
-Task = tuple[int, int, int, int, dict[str, Any]]
-"""(run_id, point_id, replicate, seed, the point's parameter values)."""
+Task = tuple[int, int, int, int, dict[str, Any], str]
+"""(run_id, point_id, replicate, seed, the point's parameter values, policy)."""
+
+
+def _scenario(scenario_json: str) -> Scenario:
+    """A scenario from its JSON, validated once per worker."""
+    sc = _SCENARIO_CACHE.get(scenario_json)
+    if sc is None:
+        if len(_SCENARIO_CACHE) > 64:
+            _SCENARIO_CACHE.clear()
+        sc = _SCENARIO_CACHE[scenario_json] = Scenario.model_validate_json(scenario_json)
+    return sc
 
 
 def run_chunk(
-    scenario_json: str, tasks: list[Task], weeks: int | None, with_series: bool,
+    scenarios_json: dict[str, str], tasks: list[Task], weeks: int | None, with_series: bool,
     schema: pa.Schema, batch_size: int | None = None,
 ) -> tuple[pa.Table, pa.Table | None]:
     """Run a chunk of tasks in a worker, as one batch of the engine; returns the runs
-    table and (if asked) the weekly series table.
+    table and (if asked) the weekly series table. ``scenarios_json``: the scenario each
+    policy's runs start from ("" in an ordinary sweep).
 
     A point whose parameters do not validate, or a run that raises, becomes a ``failed``
     row with its error text; the chunk goes on. ``duration_s`` of a run is its share of its
     batch's time.
     """
-    base = _SCENARIO_CACHE.get(scenario_json)
-    if base is None:
-        base = Scenario.model_validate_json(scenario_json)
-        _SCENARIO_CACHE.clear()
-        _SCENARIO_CACHE[scenario_json] = base
-    points: dict[int, Scenario | Exception] = {}
-    for _, point_id, _, _, overrides in tasks:
-        if point_id not in points:
+    points: dict[tuple[str, int], Scenario | Exception] = {}
+    for _, point_id, _, _, overrides, policy in tasks:
+        if (policy, point_id) not in points:
             try:
-                points[point_id] = base.with_overrides(overrides,
-                                                       origin=f"design point {point_id}")
+                points[policy, point_id] = _scenario(scenarios_json[policy]).with_overrides(
+                    overrides, origin=f"design point {point_id}")
             except Exception as exc:  # recorded, never lost: the sweep goes on
-                points[point_id] = exc
+                points[policy, point_id] = exc
     n = len(tasks)
     errors: list[Exception | None] = [
-        p if isinstance(p, Exception) else None for p in (points[t[1]] for t in tasks)]
+        p if isinstance(p, Exception) else None
+        for p in (points[t[5], t[1]] for t in tasks)]
     rows = [i for i in range(n) if errors[i] is None]
     records, blocks, seconds = _run_isolated(
-        [points[tasks[i][1]] for i in rows], [tasks[i][3] for i in rows], weeks, with_series,
-        batch_size)  # type: ignore[misc]
+        [points[tasks[i][5], tasks[i][1]] for i in rows], [tasks[i][3] for i in rows],
+        weeks, with_series, batch_size)  # type: ignore[misc]
     columns: dict[str, Any] = {name: [None] * n for name in NAMES}
     duration = np.zeros(n)
     series_ids, series_blocks = [], []
@@ -169,6 +194,8 @@ def run_chunk(
     })
     for name in tasks[0][4] if tasks else ():
         columns[name] = [t[4][name] for t in tasks]
+    if "policy" in schema.names:
+        columns["policy"] = [t[5] for t in tasks]
     runs = runs_table(schema, columns, n)
     series = series_table(np.array(series_ids), series_blocks) if with_series else None
     return runs, series
@@ -206,11 +233,13 @@ def check_size(spec: SweepSpec) -> Design:
     """The design, after checking that the sweep's size is within :data:`MAX_RUNS` and
     that its draws fit in memory; nothing is drawn yet."""
     design = spec.design()
-    total = design.n_points * spec.replicates
+    n_pol = len(spec.policy_names)
+    total = design.n_points * spec.replicates * n_pol
     if total > MAX_RUNS:
+        times = f" x {n_pol} policies" if spec.policies else ""
         raise UserError(
-            f"the sweep would be {design.n_points:,} points x {spec.replicates:,} replicates "
-            f"= {total:,} runs; one sweep runs at most {MAX_RUNS:,}",
+            f"the sweep would be {design.n_points:,} points x {spec.replicates:,} replicates"
+            f"{times} = {total:,} runs; one sweep runs at most {MAX_RUNS:,}",
             hint="lower --samples or --replicates (or a grid's levels); split a larger study "
             "into several sweeps with different --seed",
         )
@@ -236,18 +265,25 @@ def available_memory() -> int | None:
 
 
 def iter_tasks(design: Design, replicates: int, base_seed: int, done: np.ndarray,
-               block: int = 4096) -> Iterator[Task]:
+               policies: list[str] | None = None, block: int = 4096) -> Iterator[Task]:
     """The runs still to do, in run-id order, made a block at a time from the design (a
-    sweep of millions of runs starts at once and holds only a block)."""
+    sweep of millions of runs starts at once and holds only a block).
+
+    In a policy sweep the run ids go policy by policy; every policy runs every design point
+    (a future of the uncertainties) with the same seeds, derived from (point, replicate)
+    alone: common random numbers."""
+    policies = policies or [""]
+    per_policy = design.n_points * replicates
     for start in range(0, len(done), block):
         ids = np.flatnonzero(~done[start:start + block]) + start
-        if not len(ids):
-            continue
-        first = int(ids[0]) // replicates
-        points = design.points(first, int(ids[-1]) // replicates + 1)
-        for run_id in ids.tolist():
-            point, rep = divmod(run_id, replicates)
-            yield (run_id, point, rep, derive_seed(base_seed, point, rep), points[point - first])
+        for pi in np.unique(ids // per_policy).tolist():  # a block may cross a policy
+            mine = ids[ids // per_policy == pi] - pi * per_policy
+            first = int(mine[0]) // replicates
+            points = design.points(first, int(mine[-1]) // replicates + 1)
+            for rest in mine.tolist():
+                point, rep = divmod(rest, replicates)
+                yield (pi * per_policy + rest, point, rep, derive_seed(base_seed, point, rep),
+                       points[point - first], policies[pi])
 
 
 def plan_points(spec: SweepSpec) -> list[dict[str, Any]]:
@@ -296,7 +332,8 @@ def _now() -> str:
 
 
 IDENTITY_FIELDS = ("kind", "format_version", "scenario_name", "scenario_path",
-                   "scenario_text", "scenario_hash", "overrides", "design", "n_points",
+                   "scenario_text", "scenario_hash", "overrides", "injects", "design",
+                   "n_points",
                    "runs_total", "base_seed", "timeseries", "columns_digest")
 """The manifest fields that define a sweep (also stored in every part, so that a lost
 manifest can be rebuilt); the others record its progress."""
@@ -309,8 +346,11 @@ def sweep_identity(spec: SweepSpec, n_points: int, scenario_path: str, scenario_
         "scenario_name": spec.scenario.name, "scenario_path": scenario_path,
         "scenario_text": scenario_text, "scenario_hash": spec.scenario_hash(),
         "overrides": json.loads(json.dumps(overrides, default=str)),
+        "injects": [i.model_dump(mode="json", exclude_defaults=True)
+                    for i in spec.scenario.inject[len(spec.file_injects):]],
         "design": spec.design_dict(), "n_points": n_points,
-        "runs_total": n_points * spec.replicates, "base_seed": spec.base_seed,
+        "runs_total": n_points * spec.replicates * len(spec.policy_names),
+        "base_seed": spec.base_seed,
         "timeseries": timeseries, "columns_digest": columns_digest(),
     }
 
@@ -440,7 +480,7 @@ def _run_locked(spec: SweepSpec, design: Design, store: Store, identity: dict[st
     if old is not None:
         identity = {k: old.get(k, identity[k]) for k in IDENTITY_FIELDS}
     schema = spec.runs_schema().with_metadata({IDENTITY_KEY: json.dumps(identity)})
-    total = design.n_points * spec.replicates
+    total = design.n_points * spec.replicates * len(spec.policy_names)
     if old is not None:
         for n, p, reason in store.unreadable_parts():
             store.quarantine(n)
@@ -491,10 +531,10 @@ def _execute(spec: SweepSpec, design: Design, store: Store, manifest: dict[str, 
              ) -> SweepResult:
     total = len(done)
     size = chunk_size or auto_chunk(todo, ex.workers)
-    tasks = iter_tasks(design, spec.replicates, spec.base_seed, done)
-    scenario_json = spec.scenario.model_dump_json()
-    jobs = ((scenario_json, list(c), spec.weeks, timeseries, schema, batch_size)
-            for c in itertools.batched(tasks, size))
+    tasks = iter_tasks(design, spec.replicates, spec.base_seed, done, spec.policy_names)
+    scenarios = {p: spec.scenario_for(p).model_dump_json() for p in spec.policy_names}
+    jobs = (({t[5]: scenarios[t[5]] for t in c}, list(c), spec.weeks, timeseries, schema,
+             batch_size) for c in itertools.batched(tasks, size))
 
     from tqdm import tqdm
 
@@ -565,10 +605,18 @@ def rerun_from_sweep(root: Path, run_id: int) -> tuple[Scenario, int, int | None
             from None
     if not 0 <= run_id < total:
         raise UserError(f"--run-id: expected 0..{total - 1}, got {run_id}")
-    point_id, rep = divmod(run_id, reps)
+    policies = design.get("policies") or {}
+    pi, rest = divmod(run_id, int(m["n_points"]) * reps)
+    point_id, rep = divmod(rest, reps)
     base = parse_scenario(text, f"{root}/manifest.json", default_name=name)
     if m.get("overrides"):
         base = base.with_overrides(m["overrides"], origin=f"{root}/manifest.json overrides")
+    if m.get("injects"):
+        base = base.with_injects(m["injects"], origin=f"{root}/manifest.json injects")
+    if policies:
+        pname = list(policies)[pi]
+        base = apply_policy(base, Policy.model_validate(policies[pname]),
+                            f"{root}/manifest.json policy '{pname}'")
     try:
         row = pq.read_table(store.points_path, filters=[("point_id", "=", point_id)])
         values = {n: row.column(n)[0].as_py() for n in names}

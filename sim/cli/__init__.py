@@ -18,8 +18,9 @@ from sim.cli.common import err_console
 from sim.errors import UserError
 
 #: Modules that add subcommands, in help order.
-COMMAND_MODULES: tuple[str, ...] = ("sim.cli.run", "sim.cli.sweep", "sim.cli.store",
-                                    "sim.cli.analysis", "sim.cli.calibrate", "sim.cli.serve")
+COMMAND_MODULES: tuple[str, ...] = ("sim.cli.run", "sim.cli.sweep", "sim.cli.branch",
+                                    "sim.cli.store", "sim.cli.analysis",
+                                    "sim.cli.calibrate", "sim.cli.serve")
 
 
 class _Parser(argparse.ArgumentParser):

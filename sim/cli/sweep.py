@@ -16,6 +16,7 @@ from sim.cli.common import (
     console,
     err_console,
     resolve_scenario_path,
+    with_cli_injects,
 )
 from sim.core.scenario import load_scenario, parse_assignments, read_scenario_text
 from sim.errors import UserError
@@ -31,6 +32,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     path = resolve_scenario_path(args.scenario)
     overrides = parse_assignments(args.overrides)
     scenario = load_scenario(path, overrides)
+    file_injects = tuple(scenario.inject)
+    scenario = with_cli_injects(scenario, args.injects, str(path))
     if args.design == "posterior":
         if args.posterior is None or args.param:
             raise UserError("--design posterior: give --posterior DIR (a calibration folder) "
@@ -66,9 +69,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.executor != "serial" and workers < args.workers:
         err_console.print(f"note: --workers {args.workers}: using {workers}, the cores this "
                           "machine has (more would only compete for them)")
+    policies = {}
+    if args.policies is not None:
+        from sim.core.policies import resolve_policies
+
+        policies = resolve_policies(scenario, args.policies, str(path))
+        for name, policy in policies.items():
+            clash = sorted(swept & set(policy.set))
+            if clash:
+                raise UserError(f"policy '{name}' sets {clash[0]}, which is swept as an "
+                                "uncertainty", hint="a parameter is either a lever (policies "
+                                "set it) or an uncertainty ([sweep], --param), not both")
     samples = args.samples if args.design != "grid" else None
     spec = SweepSpec(scenario, specs, args.design, samples, args.replicates, args.seed,
-                     args.weeks, calc_second_order=args.second_order)
+                     args.weeks, calc_second_order=args.second_order, policies=policies,
+                     file_injects=file_injects)
     out = user_path(args.out, "--out") if args.out else default_out(scenario.name, args.design)
     progress = not args.quiet and sys.stderr.isatty()
     command = "wargame " + " ".join(shlex.quote(a) for a in sys.argv[1:])
@@ -90,9 +105,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     ran = res.total - res.skipped
     speed = (f" in {res.seconds:.1f} s ({ran / res.seconds:.1f} runs/s)"
              if ran and res.seconds > 0 else "")
+    times = f" x {len(policies)} policies" if policies else ""
     console.print(
-        f"{res.manifest['n_points']} points x {spec.replicates} replicates = {res.total} runs; "
-        f"ran {ran} ({res.skipped} already stored){speed}"
+        f"{res.manifest['n_points']} points x {spec.replicates} replicates{times} = "
+        f"{res.total} runs; ran {ran} ({res.skipped} already stored){speed}"
     )
     console.print(f"results in {out}/ (runs/, points.parquet, manifest.json"
                   + (", timeseries/)" if args.timeseries else ")"))
@@ -114,6 +130,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", help="scenario file (or a bundled scenario's name)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                    help="fix a parameter for the whole sweep (repeatable)")
+    p.add_argument("--inject", dest="injects", action="append", default=[],
+                   metavar="WEEK,MOVE,...", help="add an inject to every run, e.g. "
+                   "--inject 'week=8,move=rok_approve,rung=4' (repeatable)")
     p.add_argument("--design", choices=METHODS, default="lhs",
                    help="grid (full factorial), mc (Monte Carlo), lhs (Latin hypercube), "
                    "sobol (Saltelli scheme for Sobol indices), posterior (resample a "
@@ -128,6 +147,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--param", action="append", default=[], metavar="NAME=LOW:HIGH[:LEVELS]",
                    help="sweep this parameter over this range (or NAME=a,b,c for categories); "
                    "repeatable; replaces the scenario's [sweep] table")
+    p.add_argument("--policies", default=None, metavar="all|NAME,NAME|FILE.toml",
+                   help="run every policy on the same futures (design points) with the same "
+                   "seeds: 'all' of the scenario's [policies.*], a comma-separated list "
+                   "(status-quo = the scenario as written), or a TOML file of "
+                   "[policies.<name>] tables")
     p.add_argument("--replicates", type=int, default=10, help="runs per point (default 10)")
     p.add_argument("--seed", type=int, default=0, help="base seed of the sweep (default 0)")
     p.add_argument("--weeks", type=int, default=None, help="override the horizon")

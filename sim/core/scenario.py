@@ -647,7 +647,7 @@ class Scenario(BaseModel):
                 raise ValueError(f"inject[{i}]: week {inj.week} is past the horizon "
                                  f"({self.weeks} weeks)")
             for name in inj.set:
-                _check_changeable(name, f"inject[{i}].set")
+                check_changeable(name, f"inject[{i}].set")
             injects.append(inj)
         self.inject = injects
         if any(i.set for i in injects):  # the values, applied in week order, must validate
@@ -661,7 +661,7 @@ class Scenario(BaseModel):
                 msg = exc.message.removeprefix("inject: ").removeprefix("(document): ")
                 raise ValueError(f"inject set (the changes, in week order): {msg}") from None
         for name in self.levers:
-            _check_changeable(name, "levers")
+            check_changeable(name, "levers")
             if name in self.sweep:
                 raise ValueError(f"levers: '{name}' is also in [sweep]: a parameter is either "
                                  "a choice (lever) or an uncertainty, not both")
@@ -674,7 +674,7 @@ class Scenario(BaseModel):
                 raise ValueError(f"policies: name '{pname}' must be letters, digits, '-' or "
                                  "'_'")
             for name in policy.set:
-                _check_changeable(name, f"policies.{pname}.set")
+                check_changeable(name, f"policies.{pname}.set")
                 if self.levers and name not in self.levers:
                     raise ValueError(f"policies.{pname}.set: '{name}' is not a lever "
                                      f"(levers: {', '.join(self.levers)})")
@@ -729,7 +729,7 @@ _FIXED = ("weeks", "start_date")
 """Parameters a run cannot change once it started: its horizon, its calendar, its map."""
 
 
-def _check_changeable(name: str, where: str) -> None:
+def check_changeable(name: str, where: str) -> None:
     """A parameter that injects, levers and policies may set."""
     if name not in parameter_names():
         hint = did_you_mean(name, parameter_names())

@@ -373,21 +373,23 @@ class Store:
                 )
         return runs, [p for n, p in self.series_parts() if n not in bad]
 
-    def _read(self, paths: list[Path]) -> list[pa.Table]:
+    def _read(self, paths: list[Path], columns: list[str] | None = None) -> list[pa.Table]:
         tables = []
         for p in paths:
             try:
-                tables.append(pq.read_table(p))
+                tables.append(pq.read_table(p, columns=columns))
             except _READ_ERRORS as exc:  # a footer that reads, data that does not
                 self._skipped(p, exc)
         return tables
 
-    def read_runs(self, duplicates: str = "refuse") -> Any:
-        """All committed run rows as a pandas DataFrame sorted by run_id, under the rules
-        of :meth:`checked_parts`."""
+    def read_runs(self, duplicates: str = "refuse", columns: list[str] | None = None) -> Any:
+        """All committed run rows (or only ``columns`` of them, run_id always included) as
+        a pandas DataFrame sorted by run_id, under the rules of :meth:`checked_parts`."""
         import pandas as pd
 
-        tables = self._read(self.checked_parts(duplicates)[0])
+        if columns is not None and "run_id" not in columns:
+            columns = ["run_id", *columns]
+        tables = self._read(self.checked_parts(duplicates)[0], columns)
         if not tables:
             return pd.DataFrame()
         frame = pa.concat_tables(tables).to_pandas()

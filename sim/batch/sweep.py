@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from sim.batch.adaptive import replicate_rounds, verdict
 from sim.batch.designs import Design, ParamSpec
 from sim.batch.executors import make_executor, probe_scheduler, useful_workers
 from sim.batch.outdir import check_location
@@ -78,6 +79,11 @@ class SweepSpec:
     calc_second_order: bool = False
     policies: dict[str, Policy] = field(default_factory=dict)
     file_injects: tuple = ()  # the scenario file's own injects (the rest came from --inject)
+    #: Adaptive replicates (sim.batch.adaptive): the target standard error, the outcomes it
+    #: applies to and the first round's replicates; ``replicates`` is then the most.
+    target_se: float | None = None
+    se_outcomes: tuple[str, ...] = ()
+    first_replicates: int = 10
 
     @property
     def policy_names(self) -> list[str]:
@@ -108,6 +114,9 @@ class SweepSpec:
         }
         if self.policies:
             d["policies"] = {k: v.model_dump(mode="json") for k, v in self.policies.items()}
+        if self.target_se is not None:
+            d["adaptive"] = {"target_se": self.target_se, "outcomes": list(self.se_outcomes),
+                             "first_replicates": self.first_replicates}
         return d
 
     def scenario_hash(self) -> str:
@@ -509,6 +518,10 @@ def _run_locked(spec: SweepSpec, design: Design, store: Store, identity: dict[st
             manifest.update(status="running", finished=None, command=command or
                             manifest.get("command", ""))
             store.write_manifest(manifest)
+            if spec.target_se is not None:
+                return _execute_adaptive(spec, design, store, manifest, ex, done, schema,
+                                         chunk_size, timeseries, progress, batch_rows,
+                                         batch_size)
             return _execute(spec, design, store, manifest, ex, done, todo, schema,
                             chunk_size, timeseries, progress, batch_rows, batch_size)
     finally:
@@ -581,6 +594,42 @@ def _execute(spec: SweepSpec, design: Design, store: Store, manifest: dict[str, 
     if stopped:
         raise SweepInterrupted(result, stopped)
     return result
+
+
+def _execute_adaptive(spec: SweepSpec, design: Design, store: Store, manifest: dict[str, Any],
+                      ex: Any, done: np.ndarray, schema: pa.Schema, chunk_size: int | None,
+                      timeseries: bool, progress: bool, batch_rows: int,
+                      batch_size: int | None) -> SweepResult:
+    """Rounds of replicates (10, 20, 40, ... up to ``spec.replicates``) until the largest
+    scaled standard error of ``spec.se_outcomes`` is at most ``spec.target_se``. Run ids
+    keep the layout of the largest design, so a resume picks up where it stopped."""
+    rep_of_run = np.arange(len(done)) % spec.replicates
+    result = None
+    for reps in replicate_rounds(spec.first_replicates, spec.replicates):
+        mask = store.done_mask(len(done)) | (rep_of_run >= reps)
+        todo = int((~mask).sum())
+        if todo:
+            result = _execute(spec, design, store, manifest, ex, mask, todo, schema,
+                              chunk_size, timeseries, progress, batch_rows, batch_size)
+        runs = store.read_runs(columns=["point_id", "replicate", "status",
+                                        *(["policy"] if spec.policies else []),
+                                        *spec.se_outcomes])
+        runs = runs[(runs["status"] == "ok") & (runs["replicate"] < reps)]
+        found = verdict(runs, spec.se_outcomes, reps)
+        if found.met(spec.target_se) or reps == spec.replicates:
+            break
+    done_n, failed = store.count_runs()
+    manifest.update(
+        runs_done=done_n, runs_failed=failed, finished=_now(),
+        status="failed" if failed else "complete",
+        adaptive={"replicates": found.replicates, "met": found.met(spec.target_se),
+                  "max_se": found.max_se, "decided_by": found.outcome,
+                  "at_point": found.point_id, "policy": found.policy,
+                  "summary": found.describe()})
+    store.write_manifest(manifest)
+    used = len(done) // spec.replicates * found.replicates  # runs of the rounds done
+    return SweepResult(store.root, used, int(done.sum()), done_n, failed,
+                       result.seconds if result else 0.0, manifest)
 
 
 def rerun_from_sweep(root: Path, run_id: int) -> tuple[Scenario, int, int | None, dict]:

@@ -81,9 +81,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                                 "uncertainty", hint="a parameter is either a lever (policies "
                                 "set it) or an uncertainty ([sweep], --param), not both")
     samples = args.samples if args.design != "grid" else None
-    spec = SweepSpec(scenario, specs, args.design, samples, args.replicates, args.seed,
-                     args.weeks, calc_second_order=args.second_order, policies=policies,
-                     file_injects=file_injects)
+    adaptive: dict = {}
+    if args.target_se is not None:
+        adaptive = _adaptive(args)
+    elif args.max_replicates is not None or args.se_outcome:
+        raise UserError("--max-replicates and --se-outcome go with --target-se")
+    spec = SweepSpec(scenario, specs, args.design, samples,
+                     adaptive.get("most", args.replicates), args.seed, args.weeks,
+                     calc_second_order=args.second_order, policies=policies,
+                     file_injects=file_injects, target_se=adaptive.get("target"),
+                     se_outcomes=adaptive.get("outcomes", ()),
+                     first_replicates=args.replicates)
     out = user_path(args.out, "--out") if args.out else default_out(scenario.name, args.design)
     progress = not args.quiet and sys.stderr.isatty()
     command = "wargame " + " ".join(shlex.quote(a) for a in sys.argv[1:])
@@ -106,12 +114,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     speed = (f" in {res.seconds:.1f} s ({ran / res.seconds:.1f} runs/s)"
              if ran and res.seconds > 0 else "")
     times = f" x {len(policies)} policies" if policies else ""
+    reps = res.manifest.get("adaptive", {}).get("replicates", spec.replicates)
     console.print(
-        f"{res.manifest['n_points']} points x {spec.replicates} replicates{times} = "
+        f"{res.manifest['n_points']} points x {reps} replicates{times} = "
         f"{res.total} runs; ran {ran} ({res.skipped} already stored){speed}"
     )
     console.print(f"results in {out}/ (runs/, points.parquet, manifest.json"
                   + (", timeseries/)" if args.timeseries else ")"))
+    adaptive = res.manifest.get("adaptive")
+    if adaptive:
+        verdict = "target met" if adaptive["met"] else "target NOT met at --max-replicates"
+        console.print(f"--target-se {args.target_se}: {verdict} with {adaptive['replicates']} "
+                      f"replicates a point; {adaptive['summary']} (the outcome that decided)")
     if res.failed:
         err_console.print(
             f"{res.failed} runs failed: see the 'error' column, e.g. "
@@ -119,6 +133,26 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _adaptive(args: argparse.Namespace) -> dict:
+    """--target-se and its companions, checked."""
+    from sim.batch.adaptive import DEFAULT_OUTCOMES
+    from sim.core.outcomes import BY_NAME
+
+    if not 0 < args.target_se < 1:
+        raise UserError(f"--target-se: expected a share of the outcome's range in (0, 1), "
+                        f"got {args.target_se}")
+    most = 1000 if args.max_replicates is None else args.max_replicates
+    check_count("--max-replicates", most, 100_000)
+    if most < args.replicates:
+        raise UserError(f"--max-replicates {most} is below the first round's --replicates "
+                        f"{args.replicates}")
+    outcomes = tuple(args.se_outcome) or DEFAULT_OUTCOMES
+    for o in outcomes:
+        if o not in BY_NAME or not BY_NAME[o].numeric:
+            raise UserError(f"--se-outcome: {o!r} is not a numeric outcome")
+    return {"target": args.target_se, "most": most, "outcomes": outcomes}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -152,7 +186,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "seeds: 'all' of the scenario's [policies.*], a comma-separated list "
                    "(status-quo = the scenario as written), or a TOML file of "
                    "[policies.<name>] tables")
-    p.add_argument("--replicates", type=int, default=10, help="runs per point (default 10)")
+    p.add_argument("--replicates", type=int, default=10,
+                   help="runs per point (default 10; with --target-se, the first round's)")
+    p.add_argument("--target-se", type=float, default=None, metavar="SE",
+                   help="add replicates in rounds (doubling) until every point's mean of the "
+                   "key outcomes has a standard error at most SE of the outcome's range "
+                   "across the sweep (e.g. 0.01), or --max-replicates is reached")
+    p.add_argument("--max-replicates", type=int, default=None,
+                   help="with --target-se: the most replicates per point (default 1000)")
+    p.add_argument("--se-outcome", action="append", default=[],
+                   help="with --target-se: an outcome whose error decides (repeatable; "
+                   "default the front, North Korean casualties, escalation, Seoul's rung)")
     p.add_argument("--seed", type=int, default=0, help="base seed of the sweep (default 0)")
     p.add_argument("--weeks", type=int, default=None, help="override the horizon")
     p.add_argument("--executor", choices=EXECUTORS, default="process",

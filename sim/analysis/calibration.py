@@ -99,6 +99,7 @@ def print_summary(root: str | Path, console: Any) -> None:
 def frame_table(frame: pd.DataFrame, title: str) -> Any:
     """A DataFrame as a rich table (shares as percentages, flags as yes/no)."""
     from rich.table import Table
+    from rich.text import Text
 
     t = Table(title=title)
     t.add_column(frame.index.name or "")
@@ -108,12 +109,12 @@ def frame_table(frame: pd.DataFrame, title: str) -> Any:
         cells = []
         for v in row.to_numpy():
             if isinstance(v, bool | np.bool_):
-                cells.append("yes" if v else "[bold red]no[/bold red]")
+                cells.append(Text("yes") if v else Text("no", style="bold red"))
             elif isinstance(v, float):
-                cells.append("-" if np.isnan(v) else f"{v:.2f}")
+                cells.append(Text("-" if np.isnan(v) else f"{v:.2f}"))
             else:
-                cells.append(str(v))
-        t.add_row(str(idx), *cells)
+                cells.append(Text(str(v)))
+        t.add_row(Text(str(idx)), *cells)
     return t
 
 

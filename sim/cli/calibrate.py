@@ -178,7 +178,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     from sim.analysis.calibration import hindcast_tables
 
     for note in res.notes:
-        err_console.print(f"[yellow]note:[/yellow] {note}")
+        err_console.print(f"note: {note}")
     for label, n in res.dropped.items():
         if n:
             err_console.print(f"{label}: {n} of {args.runs} parameter points do not make a "

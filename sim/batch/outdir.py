@@ -27,7 +27,7 @@ from sim.errors import UserError
 
 MARKER = ".wargame-output.json"
 """Written last into every folder a command builds: its kind and the files it wrote."""
-KINDS = ("run", "figures", "analysis", "compare", "branch")
+KINDS = ("run", "figures", "analysis", "compare", "branch", "hindcast")
 DERIVED_FILES = frozenset({"report.html"})
 """Files that another command adds inside a result folder (``wargame report``)."""
 TEMP_PREFIX = ".wargame-tmp-"

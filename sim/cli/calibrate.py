@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from sim.batch.executors import EXECUTORS, default_workers
+from sim.batch.outdir import check_location, replace_dir, user_path
 from sim.cli.common import console, err_console, format_value, resolve_scenario_path
 from sim.core.scenario import load_scenario, parse_assignments
 from sim.errors import UserError
@@ -123,7 +124,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         generations=args.generations or (100 if args.min_epsilon is not None else 10),
         min_epsilon=args.min_epsilon or 0.0, max_simulations=args.max_simulations,
         min_acceptance=args.min_acceptance)
-    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibration"
+    out = check_location(user_path(args.out, "--out") if args.out
+                         else Path("results") / f"{scenario.name}-calibration")
     command = "wargame " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     quiet = args.quiet
 
@@ -185,10 +187,12 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
                               "valid scenario (left out)")
     for table in hindcast_tables(res):
         console.print(table)
-    out = Path(args.out) if args.out else (
+    out = user_path(args.out, "--out") if args.out else (
         src / f"hindcast-from-week-{from_week}" if source.kind == "calibration"
         else Path("results") / f"{source.name}-hindcast-from-week-{from_week}")
-    _write_hindcast(out, res, args)
+    inputs = [src] if source.kind == "calibration" else []
+    replace_dir(out, lambda tmp: _write_hindcast(tmp, res, args), "hindcast",
+                inputs=[p for p in inputs if out.resolve() != p.resolve()])
     console.print(f"scores in {out}/ (scores.csv, summary.json)")
     return 0
 
@@ -196,7 +200,6 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
 def _write_hindcast(out: Path, res, args: argparse.Namespace) -> None:
     from sim.batch.store import atomic_write_bytes
 
-    out.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out / "scores.csv", res.table().to_csv(index=False).encode())
     summary = {"source": args.source, "record": args.record, "from": args.from_date,
                "from_week": res.from_week, "weeks": res.weeks, "runs": args.runs,

@@ -31,6 +31,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import ndtr
 
 from sim.core import rng
 from sim.core.arith import clamp
@@ -96,22 +97,24 @@ def fight(s: BatchState) -> None:
     # their mean exposure (fire finds exposed targets), and are shared by exposed strength.
     assault = np.where(s.nk.assaulting, p.north_korea.assault_exposure, 1.0)
     exposed = pers * exposure(u, p.north_korea.drone_vulnerability, assault)
-    exp_def, exp_att = s.by_column(exposed)
+    exposed_flat = s.column_sums(exposed)  # (defender's, attackers'), padding bin last
+    exp_att = s.by_column_view(exposed_flat)[1]
     d_pers, a_pers = s.by_column(pers)
     mean_exposure = np.divide(exp_att, a_pers, out=np.ones_like(exp_att), where=a_pers > 0)
     k = p.combat.attrition[:, None]
-    cas = np.empty((2, *a_eff.shape))
+    cas_flat = np.zeros(exposed_flat.shape)  # casualties per column, laid out as the sums
+    cas = s.by_column_view(cas_flat)
     np.multiply(k, a_eff, out=cas[0])
     np.multiply(k * d_eff * p.combat.defence_multiplier[:, None], mean_exposure, out=cas[1])
     if s.any_linear:
         linear = (p.combat.law == "linear")[:, None]
         ref = np.maximum(s.reference_personnel, 1.0)[:, None]
-        cas = np.where(linear, cas * np.stack([d_pers, a_pers]) / ref, cas)
-    cas = np.where(contact, cas, 0.0)  # (defender's, attackers') casualties per column
+        cas[:] = np.where(linear, cas * np.stack([d_pers, a_pers]) / ref, cas)
+    cas *= contact  # only contested columns fight
 
     front = s.flat_front
-    col_cas = np.append(cas.ravel(), 0.0)[front]
-    col_exp = np.append(np.stack([exp_def, exp_att]).ravel(), 0.0)[front]
+    col_cas = cas_flat[front]
+    col_exp = exposed_flat[front]
     lam = np.divide(col_cas * exposed, col_exp, out=np.zeros_like(exposed),
                     where=col_exp > 0)
     # One hash for the week's draws: fog per column, casualties per unit, prisoners.
@@ -124,40 +127,34 @@ def fight(s: BatchState) -> None:
     _move_front(s, change)
 
 
-def advance_rate(ratio: np.ndarray, threshold: np.ndarray, spread: np.ndarray) -> np.ndarray:
-    """Expected share of a sector gained in a week at a force ratio: the probability that
-    the ratio, blurred by log-normal fog of ``spread``, passes ``threshold``:
-    ``Phi(ln(ratio / threshold) / spread)`` (a step at the threshold when ``spread`` is 0)."""
-    from scipy.special import ndtr
-
-    with np.errstate(divide="ignore"):
-        x = np.log(ratio) - np.log(threshold)
-    return np.where(spread > 0, ndtr(x / np.where(spread > 0, spread, 1.0)),
-                    (x > 0).astype(float))
-
-
 def _advance(s: BatchState, a_eff: np.ndarray, d_eff: np.ndarray, contact: np.ndarray,
              fog: np.ndarray) -> np.ndarray:
     """The front grinds: in every contested column the attacker gains, each week, the
-    share of a sector ``advance_rate`` gives for its force ratio (less what the defender's
-    counter-attacks win back), times a log-normal fog-of-war factor of mean 1; a sector
-    changes hands when the gains add up to a whole one. The expected advance is the
-    probability of a breakthrough at that ratio, so on average the front moves as if each
-    week's fighting took a sector with that probability; but the gains accumulate, as the
-    Kursk front's did, instead of coming all or nothing. Returns -1 (Ukraine loses a sector),
-    +1 (retakes one) or 0 per column."""
+    share of a sector that the probability of passing ``breakthrough_ratio`` with its force
+    ratio blurred by log-normal fog of ``noise`` gives, ``Phi(ln(ratio / threshold) /
+    noise)``, less what the defender's counter-attacks win back (the same with the
+    defender's ratio and ``counterattack_ratio``), times a log-normal fog-of-war factor of
+    mean 1; a sector changes hands when the gains add up to a whole one. The expected
+    advance is the probability of a breakthrough at that ratio, so on average the front
+    moves as if each week's fighting took a sector with that probability; but the gains
+    accumulate, as the Kursk front's did, instead of coming all or nothing. Returns -1
+    (Ukraine loses a sector), +1 (retakes one) or 0 per column."""
     c = s.p.combat
-    sigma = c.noise[:, None]
-    ratio = np.divide(a_eff, d_eff, out=np.full_like(a_eff, np.inf), where=d_eff > 0)
-    gain = advance_rate(ratio, c.breakthrough_ratio[:, None], sigma)
-    back = advance_rate(1.0 / np.maximum(ratio * c.counterattack_ratio[:, None], 1e-300),
-                        1.0, sigma)
+    sigma = np.maximum(c.noise, _TINY)[:, None]  # no fog: a step at the threshold
+    log_ratio = np.log(np.maximum(a_eff, _TINY)) - np.log(np.maximum(d_eff, _TINY))
+    gain = ndtr((log_ratio - np.log(c.breakthrough_ratio)[:, None]) / sigma)
+    back = ndtr((-log_ratio - np.log(c.counterattack_ratio)[:, None]) / sigma)
     luck = np.exp(sigma * fog - sigma * sigma / 2.0)
     s.progress = np.where(contact, s.progress + (gain - back) * luck, s.progress)
     change = np.where(s.progress >= 1.0, -1, 0)
     change = np.where((s.progress <= -1.0) & (s.depth < s.rows), 1, change)
     s.progress = np.clip(s.progress + change, -1.0, 1.0)
     return change
+
+
+_TINY = 1e-300
+"""Stands in for zero under a logarithm or a division (a column with no defender left:
+the attacker's ratio is effectively infinite)."""
 
 
 def _apply_losses(s: BatchState, before: np.ndarray, casualties: np.ndarray,
@@ -195,6 +192,7 @@ def _move_front(s: BatchState, change: np.ndarray) -> None:
         s.week_area_retaken = np.zeros(s.runs)
         return
     old_area = s.area
+    s.layout_version += 1
     s.depth = clamp(s.depth + change, 0, s.rows)
     s.area = area = s.depth.sum(axis=1) * s.p.front.sector_km2
     s.week_area_retaken = np.maximum(0.0, old_area - area)

@@ -43,6 +43,15 @@ def seen(s: BatchState) -> Seen:
                 s.nk.pullbacks.copy(), s.nk.assaulting.copy(), s.units.resting.any(axis=1))
 
 
+def signature(s: BatchState, run: int) -> tuple:
+    """What the log tells, for one run, as plain values: when it has not changed since last
+    week there is nothing to tell (a cheap test for the Mesa model, a batch of one)."""
+    nk = s.nk
+    return (bool(nk.deployed[run]), bool(nk.assaulting[run]), int(s.rok.rung[run]),
+            int(s.nato.rung[run]), bool(np.isnan(s.retaken_week[run])), int(nk.waves[run]),
+            int(nk.drawdowns[run]), int(nk.pullbacks[run]), bool(s.units.resting[run].any()))
+
+
 def new_events(s: BatchState, before: Seen, run: int) -> list[str]:
     """What happened to ``run`` since ``before``, in the order it is told."""
     out: list[str] = []

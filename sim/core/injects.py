@@ -203,6 +203,7 @@ def _nk_wave(s: BatchState, rows: np.ndarray, inj: Inject, groups: np.ndarray) -
     nk.kursk_sent[rows] += inj.troops
     nk.waves[rows] += 1
     nk.injected_waves[rows] += 1
+    s.units.touch()
 
 
 def _nk_pull_back(s: BatchState, rows: np.ndarray, inj: Inject) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import mesa
@@ -142,9 +141,10 @@ class Nato(StateActor):
     rung = _view("nato", "rung", "0-2")
 
 
-def _reported(i: int, model: EscalationModel) -> float:
-    """A series' value at the model's current week (the engine recorded it)."""
-    return float(model.state.record[0, model.state.week, i])
+def _reporters() -> dict[str, Any]:
+    """Mesa model reporters, one per series: the values the engine recorded for the current
+    week (read once a week into ``model._row`` as plain floats)."""
+    return {x.name: (lambda m, i=i: m._row[i]) for i, x in enumerate(SERIES)}
 
 
 @dataclass(frozen=True)
@@ -187,8 +187,8 @@ class EscalationModel(mesa.Model):
         self.events: list[tuple[int, str]] = []
         self._seen = events.Seen.at_start(self.state)
         self._after_week()
-        self.datacollector = mesa.DataCollector(
-            model_reporters={x.name: partial(_reported, i) for i, x in enumerate(SERIES)})
+        self.datacollector = mesa.DataCollector(model_reporters=_reporters())
+        self._row = self.state.record[0, self.state.week].tolist()
         self.datacollector.collect(self)
 
     def _setup(self, cfg: Scenario, seed: int, horizon: int, state: BatchState) -> None:
@@ -203,6 +203,8 @@ class EscalationModel(mesa.Model):
         self.china, self.rok, self.nato = China(self), SouthKorea(self), Nato(self)
         self._units: dict[int, Unit] = {}
         self._placed = np.zeros(0, dtype=np.int64)  # cell index each slot's agent is on
+        self._layout_seen = -1  # the state's layout_version the agents were placed for
+        self._signature: tuple = ()  # what the event log last saw (events.signature)
 
     @property
     def week(self) -> int:
@@ -215,6 +217,7 @@ class EscalationModel(mesa.Model):
             self.running = False
             return
         engine.step_week(self.state)
+        self._row = self.state.record[0, self.state.week].tolist()
         self.events += [(self.week - 1, inj.describe())
                         for _, inj, _ in self.state.inject_plan.get(self.week - 1, ())]
         self._after_week()
@@ -232,14 +235,28 @@ class EscalationModel(mesa.Model):
     def _after_week(self, log_events: bool = True) -> None:
         """Unit agents for newly deployed slots, new cells for units whose line moved (a few
         a week), and the week's events."""
+        if self.state.layout_version != self._layout_seen:
+            self._place_units()
+        signature = events.signature(self.state, 0)
+        if signature != self._signature:
+            if log_events:
+                self.events += [(self.week, text) for text in
+                                events.new_events(self.state, self._seen, 0)]
+            self._seen = events.seen(self.state)
+            self._signature = signature
+
+    def _place_units(self) -> None:
+        """Move the Unit agents of units in the line (or resting) whose line moved, a few a
+        week; a unit out of the line for good stays where it last stood."""
         u = self.state.units
         depth = self.state.depth[0]
         cols = u.column[0]
         rows = np.where(u.side[0] == Side.UKRAINE, np.maximum(depth[cols] - 1, 0),
                         np.minimum(depth[cols], self.rows - 1))
-        target = np.where(u.deployed[0], cols * self.rows + rows, -1)
-        if len(self._placed) != len(target):
-            self._placed = np.full(len(target), -1)
+        if len(self._placed) != len(cols):
+            self._placed = np.full(len(cols), -1)
+        moving = u.active[0] | u.resting[0] | (u.deployed[0] & (self._placed < 0))
+        target = np.where(moving, cols * self.rows + rows, self._placed)
         for slot in np.flatnonzero(target != self._placed):
             cell = self.grid[(int(cols[slot]), int(rows[slot]))]
             agent = self._units.get(int(slot))
@@ -248,10 +265,7 @@ class EscalationModel(mesa.Model):
             else:
                 agent.cell = cell
         self._placed = target
-        if log_events:
-            self.events += [(self.week, text) for text in
-                            events.new_events(self.state, self._seen, 0)]
-        self._seen = events.seen(self.state)
+        self._layout_seen = self.state.layout_version
 
     # ----------------------------------------------------------------- snapshots
     def snapshot(self) -> Snapshot:
@@ -274,8 +288,8 @@ class EscalationModel(mesa.Model):
         model.events = list(snapshot.events)
         model._seen = events.seen(model.state)
         model._after_week(log_events=False)
-        model.datacollector = mesa.DataCollector(
-            model_reporters={x.name: partial(_reported, i) for i, x in enumerate(SERIES)})
+        model.datacollector = mesa.DataCollector(model_reporters=_reporters())
+        model._row = model.state.record[0, model.state.week].tolist()
         for name, values in snapshot.series.items():
             model.datacollector.model_vars[name] = list(values)
         model.running = snapshot.running

@@ -55,8 +55,10 @@ class NorthKoreaState:
     pullbacks: np.ndarray  # times the units were pulled back to rest
 
     def troops_in_russia(self, s: BatchState) -> np.ndarray:
-        """Soldiers sent, less casualties and those brought home."""
-        return np.maximum(0.0, self.sent - s.casualties[:, Side.NORTH_KOREA] - self.withdrawn)
+        """Soldiers sent, less casualties and those brought home (casualties, waves and
+        draw-downs all change the units, so the value is kept per change of the units)."""
+        return s.memo("troops_in_russia", lambda: np.maximum(
+            0.0, self.sent - s.casualties[:, Side.NORTH_KOREA] - self.withdrawn))
 
     def troops_in_kursk(self, s: BatchState) -> np.ndarray:
         """Soldiers sent to the Kursk front (in the line, waiting or resting), less
@@ -108,7 +110,8 @@ def visibility(s: BatchState) -> np.ndarray:
     """How far outside observers can see the deployment (0-1): the disguise keeps it
     partly deniable for ``disguise_weeks``."""
     w = s.p.north_korea.disguise_weeks
-    return np.where(w == 0, 1.0, np.minimum(1.0, (s.week + 1) / np.maximum(w, 1)))
+    return s.memo("visibility", lambda: np.where(
+        w == 0, 1.0, np.minimum(1.0, (s.week + 1) / np.maximum(w, 1))), per_week=True)
 
 
 def enter(s: BatchState) -> None:
@@ -173,6 +176,7 @@ def step(s: BatchState) -> None:
         draws = rng.uniforms(s.keys, rng.Site.WITHDRAW, s.week, s.units.uid)
         nk.withdrawn += withdraw(s.units, down, Side.NORTH_KOREA, p.drawdown_share, draws)
         nk.drawdowns += down
+        s.units.touch()
     restraint = s.china.restraint * s.p.china.restraint_effect
     decided = nk.waves - nk.injected_waves
     may = (decide & ~down & (nk.prestige >= p.reinforce_prestige) & (decided < p.max_waves)
@@ -187,6 +191,7 @@ def step(s: BatchState) -> None:
             nk.sent += np.where(send, p.wave_size, 0)
             nk.kursk_sent += np.where(send, p.wave_size, 0)
             nk.waves += send
+            s.units.touch()
 
 
 def _pull_back(s: BatchState, in_combat: np.ndarray) -> None:

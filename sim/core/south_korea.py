@@ -117,18 +117,21 @@ def thresholds(s: BatchState) -> np.ndarray:
     """The perception each rung 1-4 needs, per run (shape (runs, 4)): the scenario's
     thresholds raised by what covert diplomacy achieves."""
     p = s.p.south_korea
-    raise_by = p.diplomacy_threshold_raise * diplomacy_success(s)
-    return np.stack([p.statement_threshold, p.nonlethal_threshold,
-                     p.defensive_threshold, p.offensive_threshold], axis=1) + raise_by[:, None]
+
+    def compute() -> np.ndarray:
+        raise_by = p.diplomacy_threshold_raise * diplomacy_success(s)
+        return np.stack([p.statement_threshold, p.nonlethal_threshold, p.defensive_threshold,
+                         p.offensive_threshold], axis=1) + raise_by[:, None]
+
+    return s.memo("thresholds", compute, per_week=True)
 
 
 def rule_rung(s: BatchState) -> np.ndarray:
     """The highest rung whose threshold perception has reached (0 if none), per run, as if
     no crisis froze the ladder: what Seoul's own rule calls for now."""
-    reached = s.rok.perception[:, None] >= thresholds(s)
-    # The highest rung k with threshold k reached (thresholds rise rung by rung).
-    return np.where(reached.any(axis=1),
-                    len(ROK_RUNGS) - 1 - np.argmax(reached[:, ::-1], axis=1), 0)
+    # Thresholds rise rung by rung (the schema checks it, for injects and policies too),
+    # so the rungs reached are a prefix and their count is the highest one.
+    return (s.rok.perception[:, None] >= thresholds(s)).sum(axis=1)
 
 
 def update_rung(s: BatchState) -> None:
@@ -136,6 +139,8 @@ def update_rung(s: BatchState) -> None:
     unless a domestic crisis freezes the ladder."""
     rok = s.rok
     new = np.where(frozen(s), 0, rule_rung(s))
+    if not (new > rok.rung).any():
+        return
     r = np.arange(1, len(ROK_RUNGS))
     first = (rok.rung[:, None] < r) & (new[:, None] >= r)
     rok.rung_week[:, 1:] = np.where(first, float(s.week), rok.rung_week[:, 1:])

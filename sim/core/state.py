@@ -87,33 +87,45 @@ class BatchState:
 
     runs: int = 0
     any_linear: bool = False  # some run uses the linear Lanchester law
+    layout_version: int = 0  # bumped when the front or a unit's column changes (the map)
     area: np.ndarray = field(default=None)  # Ukrainian-held area of Kursk, km²
     _memo: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict, repr=False)
 
-    def memo(self, name: str, compute: Any) -> np.ndarray:
-        """A value derived from the units, computed once per change of the units (the rules
-        ask for personnel by side a dozen times a week)."""
+    def memo(self, name: str, compute: Any, per_week: bool = False) -> np.ndarray:
+        """A derived value, computed once per change of the units (or, ``per_week``, once
+        a week): the rules ask for personnel by side a dozen times a week."""
+        key = self.week if per_week else self.units.version
         hit = self._memo.get(name)
-        if hit is not None and hit[0] == self.units.version:
+        if hit is not None and hit[0] == key:
             return hit[1]
         value = compute()
-        self._memo[name] = (self.units.version, value)
+        self._memo[name] = (key, value)
         return value
 
     def refresh_columns(self) -> None:
         """Recompute the flat column indices after units were placed or moved."""
+        self.layout_version += 1
         u, rc = self.units, self.runs * self.columns
         self.flat_column = (np.arange(self.runs) * self.columns)[:, None] + u.column
         self.flat_front = np.where(u.side == Side.UKRAINE, self.flat_column,
                                    np.where(u.side == EMPTY, 2 * rc, rc + self.flat_column))
 
+    def column_sums(self, x: np.ndarray) -> np.ndarray:
+        """Sums of a (runs, slots) array per front column, flat: the defender's (Ukraine's)
+        runs x columns, the attackers', then one bin for padding slots (which hold zeros),
+        so that ``sums[flat_front]`` gives every slot its column's sum. Term by term in slot
+        order, so a run's sums do not depend on its batch."""
+        rc = self.runs * self.columns
+        return np.bincount(self.flat_front.ravel(), weights=x.ravel(), minlength=2 * rc + 1)
+
+    def by_column_view(self, flat: np.ndarray) -> np.ndarray:
+        """A flat array laid out as :meth:`column_sums` as (2, runs, columns) (a view)."""
+        return flat[: 2 * self.runs * self.columns].reshape(2, self.runs, self.columns)
+
     def by_column(self, x: np.ndarray) -> np.ndarray:
         """Sums of a (runs, slots) array per front column: shape (2, runs, columns), the
-        defender's (Ukraine's) first, the attackers' second. Term by term in slot order, so a
-        run's sums do not depend on its batch."""
-        rc = self.runs * self.columns
-        sums = np.bincount(self.flat_front.ravel(), weights=x.ravel(), minlength=2 * rc + 1)
-        return sums[: 2 * rc].reshape(2, self.runs, self.columns)
+        defender's first, the attackers' second."""
+        return self.by_column_view(self.column_sums(x))
 
     def by_side(self, x: np.ndarray) -> np.ndarray:
         """Per-run sums of a (runs, slots) array by side: shape (runs, 3), Side order."""

@@ -1,17 +1,20 @@
-"""Benchmark sweeps: the same Latin-hypercube design of the baseline, four ways.
+"""Benchmark sweeps: the same Latin-hypercube designs of the baseline, four ways.
 
-    python benchmarks/sweep.py [--points 400 --replicates 5] [--repeat 2]
-                               [--memory-runs 2000 20000] [--no-memory]
+    python benchmarks/sweep.py [--runs 2000 20000] [--replicates 10] [--repeat 2]
+                               [--memory-runs 2000 200000] [--no-memory]
 
-1. the in-process loop with no storage (the limit for one core);
+For each design size of ``--runs`` (points x replicates):
+
+1. the batch driver in process, one core, no storage (``sim.core.engine.run_batch``);
 2. ``wargame sweep`` with 1 worker;
 3. ``wargame sweep`` with all cores;
-4. ``mesa.batch_run`` on the same model, runs and processes, collecting the same outcomes.
+4. ``mesa.batch_run`` with all cores on the Mesa model (a batch of one of the same rules),
+   the same runs, collecting the same outcome record.
 
 Then the peak memory (resident set of the whole process tree, sampled) of ``wargame
-sweep`` for the two run counts of ``--memory-runs`` (with weekly series stored), which
-must stay flat because results stream to disk. Sweeps 2 and 3 store no time series
-(``--no-timeseries``) so that all four collect the same outcomes.
+sweep`` for the run counts of ``--memory-runs`` (with weekly series stored), which must
+stay flat: results stream to disk and batches are sized to memory. Sweeps 2 and 3 store no
+time series (``--no-timeseries``) so that all four collect the same outcomes.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ import psutil
 
 from sim.batch.designs import specs_for
 from sim.batch.executors import default_workers
-from sim.batch.runner import derive_seed, run_scenario
+from sim.batch.runner import derive_seed
 from sim.batch.sweep import SweepSpec, plan_points
+from sim.core.engine import run_batch
 from sim.core.model import EscalationModel
 from sim.core.scenario import load_scenario
 
@@ -74,13 +78,16 @@ class BatchModel(EscalationModel):
 
 
 def in_process(points: list[dict], replicates: int) -> float:
+    """The batch driver alone: validate the points, run every run, keep the outcomes."""
     base = load_scenario(BASELINE)
     t0 = time.perf_counter()
-    for pid, point in enumerate(points):
-        sc = base.with_overrides(point)
-        for rep in range(replicates):
-            run_scenario(sc, derive_seed(0, pid, rep)).outcomes  # noqa: B018
-    return time.perf_counter() - t0
+    scenarios = [base.with_overrides(point) for point in points]
+    runs = [(pid, rep) for pid in range(len(points)) for rep in range(replicates)]
+    res = run_batch([scenarios[pid] for pid, _ in runs],
+                    [derive_seed(0, pid, rep) for pid, rep in runs], record_series=False)
+    sec = time.perf_counter() - t0
+    assert res.runs == len(runs)
+    return sec
 
 
 def wargame_sweep(points: int, replicates: int, workers: int, extra: list[str],
@@ -133,62 +140,65 @@ def batch_run(points: list[dict], replicates: int, workers: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--points", type=int, default=400)
-    ap.add_argument("--replicates", type=int, default=5)
-    ap.add_argument("--memory-runs", type=int, nargs=2, default=[2000, 20000])
-    ap.add_argument("--memory-weeks", type=int, default=10,
-                    help="horizon for the memory runs (short, to keep the benchmark short)")
+    ap.add_argument("--runs", type=int, nargs="+", default=[2000, 20000],
+                    help="design sizes (points x replicates)")
+    ap.add_argument("--replicates", type=int, default=10)
+    ap.add_argument("--memory-runs", type=int, nargs="+", default=[2000, 200000])
+    ap.add_argument("--memory-weeks", type=int, default=52)
     ap.add_argument("--repeat", type=int, default=1,
                     help="rounds of the four ways, interleaved; the best time of each is "
                     "kept (the usual cure for a noisy machine)")
     ap.add_argument("--no-memory", action="store_true", help="skip the memory runs")
     args = ap.parse_args()
     workers = default_workers()
-    pts = design(args.points)
-    n = len(pts) * args.replicates
-    print(f"{n} runs of the baseline (LHS, {args.points} points x {args.replicates} "
-          f"replicates); {workers} cores; mesa {mesa.__version__}")
-
-    ways = {
-        "1. in-process loop, no storage:  ": lambda: in_process(pts, args.replicates),
-        "2. wargame sweep, 1 worker:      ": lambda: wargame_sweep(
-            args.points, args.replicates, 1, ["--no-timeseries"])[0],
-        f"3. wargame sweep, {workers} workers:     ": lambda: wargame_sweep(
-            args.points, args.replicates, workers, ["--no-timeseries"])[0],
-        f"4. mesa.batch_run, {workers} processes:  ": lambda: batch_run(
-            pts, args.replicates, workers),
-    }
-    # Rounds of all four ways, interleaved, best time of each kept: a slow spell of this
-    # noisy machine then hits every way alike instead of one.
-    times: dict[str, list[float]] = {k: [] for k in ways}
-    for r in range(args.repeat):
+    print(f"{workers} cores; mesa {mesa.__version__}")
+    for n_runs in args.runs:
+        points = n_runs // args.replicates
+        pts = design(points)
+        n = len(pts) * args.replicates
+        print(f"\n{n} runs of the baseline (LHS, {points} points x {args.replicates} "
+              "replicates, 52 weeks)")
+        ways = {
+            "1. batch driver, in process, 1 core:": lambda pts=pts: in_process(
+                pts, args.replicates),
+            "2. wargame sweep, 1 worker:         ": lambda points=points: wargame_sweep(
+                points, args.replicates, 1, ["--no-timeseries"])[0],
+            f"3. wargame sweep, {workers} workers:        ": lambda points=points: wargame_sweep(
+                points, args.replicates, workers, ["--no-timeseries"])[0],
+            f"4. mesa.batch_run, {workers} processes:     ": lambda pts=pts: batch_run(
+                pts, args.replicates, workers),
+        }
+        # Rounds of all four ways, interleaved, best time of each kept: a slow spell of
+        # this noisy machine then hits every way alike instead of one.
+        times: dict[str, list[float]] = {k: [] for k in ways}
+        for r in range(args.repeat):
+            if args.repeat > 1:
+                print(f"round {r + 1} of {args.repeat}")
+            for label, fn in ways.items():
+                times[label].append(fn())
+                print(f"{label} {n / times[label][-1]:8.1f} runs/s  "
+                      f"({times[label][-1]:.1f} s)", flush=True)
+        t1, t2, t3, t4 = (min(v) for v in times.values())
         if args.repeat > 1:
-            print(f"round {r + 1} of {args.repeat}")
-        for label, fn in ways.items():
-            times[label].append(fn())
-            print(f"{label} {n / times[label][-1]:7.1f} runs/s  ({times[label][-1]:.1f} s)",
-                  flush=True)
-    t1, t2, t3, t4 = (min(v) for v in times.values())
-    if args.repeat > 1:
-        print(f"\nbest of {args.repeat} rounds:")
-        for label, v in times.items():
-            print(f"{label} {n / min(v):7.1f} runs/s  ({min(v):.1f} s)")
-    print(f"\nsweep overhead vs the in-process limit (2 vs 1): {t2 / t1 - 1:+.1%}")
-    print(f"parallel speed-up (3 vs 2):                      {t2 / t3:.2f}x")
-    print(f"throughput vs mesa.batch_run (3 vs 4):           {t4 / t3:.2f}x")
+            print(f"best of {args.repeat} rounds:")
+            for label, v in times.items():
+                print(f"{label} {n / min(v):8.1f} runs/s  ({min(v):.1f} s)")
+        print(f"batch driver, per run on one core:          {t1 / n * 1000:.2f} ms")
+        print(f"wargame sweep 1 worker vs batch driver:     {t2 / t1 - 1:+.1%} overhead")
+        print(f"parallel speed-up (3 vs 2):                 {t2 / t3:.2f}x")
+        print(f"wargame sweep vs mesa.batch_run (3 vs 4):   {t4 / t3:.1f}x")
 
     if args.no_memory:
         return
-    small, large = args.memory_runs
     print(f"\npeak memory of the sweep process tree ({args.memory_weeks}-week runs, "
           f"time series stored, {workers} workers):")
     mems = []
-    for runs in (small, large):
+    for runs in args.memory_runs:
         reps = 10
         sec, mb = wargame_sweep(runs // reps, reps, workers, [], weeks=args.memory_weeks)
         mems.append(mb)
-        print(f"  {runs:>6} runs: {mb:7.0f} MB  ({sec:.0f} s)")
-    print(f"  ratio {large} / {small}: {mems[1] / mems[0]:.2f}x")
+        print(f"  {runs:>7} runs: {mb:7.0f} MB  ({sec:.0f} s, {runs / sec:.0f} runs/s)")
+    print(f"  ratio {args.memory_runs[-1]} / {args.memory_runs[0]}: {mems[-1] / mems[0]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -77,7 +77,7 @@ def test_parse_param_forms() -> None:
         ("north_korea.troop_quality=0.3:1:1", "levels must be at least 2"),
         ("north_korea.troop_quality=a:b", "with numbers"),
         ("north_korea.troop_quality", "expected name="),
-        ("combat.law=square,cubic", "must be among"),
+        ("combat.law=square,cubic", "expected one of"),
         ("combat.law=0:1", "is a category"),
     ],
 )

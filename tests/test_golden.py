@@ -34,8 +34,14 @@ def current() -> dict[str, dict]:
 def test_outcomes_match_the_golden_file() -> None:
     golden = json.loads(GOLDEN.read_text())
     now = current()
-    assert set(now) == set(golden)
+    assert set(now) == set(golden), (
+        f"runs added: {sorted(set(now) - set(golden))}, "
+        f"removed: {sorted(set(golden) - set(now))}")
     for key, rec in now.items():
+        added, removed = set(rec) - set(golden[key]), set(golden[key]) - set(rec)
+        assert not added and not removed, (
+            f"{key}: outcomes added {sorted(added)}, removed {sorted(removed)}; regenerate "
+            "with `python -m tests.test_golden` if the change is meant")
         for name, value in rec.items():
             want = golden[key][name]
             if isinstance(value, float) and want is not None:

@@ -151,11 +151,25 @@ def test_better_north_korean_troops_retake_kursk_faster(baseline: Scenario) -> N
 
 
 def test_lower_south_korean_threshold_climbs_higher_more_often(baseline: Scenario) -> None:
-    low = baseline.with_overrides({"south_korea.offensive_threshold": 0.5})
-    high = baseline.with_overrides({"south_korea.offensive_threshold": 0.9})
+    calm = {"south_korea.crisis_weeks": 0, "south_korea.defensive_threshold": 0.3}
+    low = baseline.with_overrides({**calm, "south_korea.offensive_threshold": 0.35})
+    high = baseline.with_overrides({**calm, "south_korea.offensive_threshold": 0.9})
     p_low = (outcomes_over_seeds(low, "rok_max_rung") == 4).mean()
     p_high = (outcomes_over_seeds(high, "rok_max_rung") == 4).mean()
     assert p_low > p_high
+
+
+def test_a_domestic_crisis_freezes_the_ladder(baseline: Scenario) -> None:
+    """Seoul cannot climb while its domestic crisis lasts (martial law and impeachment,
+    December 2024: the record), and climbs as before once it is over."""
+    eager = {"south_korea.defensive_threshold": 0.3, "south_korea.offensive_threshold": 0.35,
+             "south_korea.crisis_week": 0}
+    frozen = baseline.with_overrides({**eager, "south_korea.crisis_weeks": 60})
+    calm = baseline.with_overrides({**eager, "south_korea.crisis_weeks": 0})
+    assert (outcomes_over_seeds(frozen, "rok_max_rung", range(10))
+            == baseline.south_korea.initial_rung).all()
+    assert (outcomes_over_seeds(calm, "rok_max_rung", range(10))
+            > baseline.south_korea.initial_rung).all()
 
 
 def test_more_technology_transfer_raises_south_korean_perception(baseline: Scenario) -> None:

@@ -99,8 +99,8 @@ def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
         ('"north_korea.nope" = { low = 0, high = 1 }', "is not a parameter"),
         ('"north_korea.troop_quality" = { low = 0.9, high = 0.3 }', "expected low < high"),
         ('"north_korea.troop_quality" = { low = 0.5, high = 2 }', "leaves the parameter's bounds"),
-        ('"combat.law" = { values = ["square", "cubic"] }', "not among"),
-        ('"combat.law" = { low = 0, high = 1 }', "a category takes values"),
+        ('"combat.law" = { values = ["square", "cubic"] }', "expected one of"),
+        ('"combat.law" = { low = 0, high = 1 }', "is a category: give its values"),
     ],
 )
 def test_bad_sweep_entries(tmp_path: Path, sweep: str, fragment: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from sim.analysis.results import from_frames, load_results
@@ -123,10 +125,12 @@ def store(tmp_path_factory):
     ts = pd.read_parquet(out / "timeseries")
     (out / "timeseries" / ".part-000099.parquet.tmp").write_bytes(b"not parquet")
     ts.assign(escalation_index=1e9).to_parquet(out / "timeseries" / "part-000098.parquet")
-    runs = pd.read_parquet(parts[0])
+    first = pq.read_table(parts[0])  # a failed batch, in the store's own schema
+    runs = first.to_pandas()
     failed = runs.head(5).assign(run_id=runs["run_id"].head(5) + 10_000, status="failed",
                                  escalation_peak=1e9, casualties_russia=10**9)
-    failed.to_parquet(out / "runs" / "part-000097.parquet")
+    pq.write_table(pa.Table.from_pandas(failed, schema=first.schema, preserve_index=False),
+                   out / "runs" / "part-000097.parquet")
     return out, len(parts)
 
 

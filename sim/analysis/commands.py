@@ -6,9 +6,6 @@ the store it was computed from, which `report` uses to reuse it."""
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from collections.abc import Callable
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.cache import read_stamp, write_stamp
-from sim.analysis.defaults import EVENT, MIN_DENSITY
-from sim.analysis.discovery import Box, Discovery, parse_event, start_discovery
+from sim.analysis.defaults import EVENT, MIN_DENSITY, check_outcomes
+from sim.analysis.discovery import Box, Discovery, check_event, start_discovery
 from sim.analysis.parallel import Workers
 from sim.analysis.progress import Progress
 from sim.analysis.render import FigureJob, render
@@ -43,25 +40,12 @@ from sim.analysis.summary import (
     retaken_by_week,
     rung_probabilities,
 )
+from sim.batch.outdir import replace_dir
 from sim.core.outcomes import BY_NAME
 from sim.errors import UserError
 
 SCATTER_SAMPLE = 5_000
 """Runs drawn in the parameter scatter at most (a seeded random sample beyond it)."""
-
-
-def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
-    """Build a folder in a temporary sibling with ``fill`` and swap it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        fill(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 # ---------------------------------------------------------------- figures
@@ -142,7 +126,7 @@ def plot_results(rs: ResultSet, formats: tuple[str, ...], scatter_outcome: str,
         write_stamp(tmp, "figures", rs.digest, formats=list(formats),
                     scatter_outcome=scatter_outcome, files=[p.name for p in files])
 
-    replace_dir(target, fill)
+    replace_dir(target, fill, "figures", option="")
     return target, summary
 
 
@@ -168,13 +152,6 @@ class Analysis:
     event: str = EVENT
     min_density: float = MIN_DENSITY
     reused: list[str] = field(default_factory=list)  # what came from a stamped folder
-
-
-def check_outcomes(outcomes: list[str]) -> None:
-    for o in outcomes:
-        if o not in NUMERIC_OUTCOMES:
-            raise UserError(f"--outcome: {o!r} is not a numeric outcome",
-                            hint="one of " + ", ".join(NUMERIC_OUTCOMES))
 
 
 @dataclass
@@ -217,7 +194,7 @@ def start_analysis(rs: ResultSet, outcomes: list[str], event: str, min_density: 
         raise UserError(f"{rs.root}: analyze needs a sweep store (this is a single run)",
                         hint="run `wargame sweep` first")
     check_outcomes(outcomes)
-    parse_event(event, rs.columns)  # a bad --event stops before any work
+    check_event(rs, event)  # a bad --event stops before any work
     step = progress.step if progress else (lambda _: None)
     advance = progress.advance if progress else (lambda: None)
     workers = workers or Workers(1)
@@ -303,7 +280,7 @@ def write_analysis(rs: ResultSet, result: Analysis, formats: tuple[str, ...] = (
         write_stamp(tmp, "analysis", rs.digest, outcomes=list(result.sensitivity),
                     event=result.event, min_density=result.min_density)
 
-    replace_dir(target, fill)
+    replace_dir(target, fill, "analysis", option="")
     return target
 
 
@@ -364,5 +341,5 @@ def write_compare(sets: list[ResultSet], outcomes: list[str], target: Path) -> P
         render([FigureJob("compare", "plot_compare", (named, outcomes, units))], tmp,
                ("png", "svg"))
 
-    replace_dir(target, fill)
+    replace_dir(target, fill, "compare", [rs.root for rs in sets])
     return target

@@ -17,7 +17,6 @@ how large the sample was.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import operator
 import re
@@ -74,31 +73,43 @@ class Box:
                 f"of all runs; base rate {self.base_rate:.0%} of {self.n_runs} runs{found})")
 
 
-def parse_event(event: str, columns: list[str]) -> tuple[str, str, Any, str]:
-    """An event (a name from EVENTS or ``outcome OP value``) as (column, operator, value,
-    label); the value is a number when it reads as one."""
+def parse_event(event: str, columns: list[str]) -> tuple[str, str, str, str]:
+    """An event (a name from EVENTS or ``outcome OP value``) as (column, operator, the
+    value as written, label)."""
     expr, label = EVENTS.get(event, (event, event))
     m = _EVENT.match(expr)
     if not m or m[1] not in columns:
         known = ", ".join(EVENTS)
         raise UserError(f"--event {event!r}: expected one of {known}, or OUTCOME OP VALUE "
                         "such as 'escalation_peak>=40'")
-    value: Any = m[3]
-    with contextlib.suppress(ValueError):
-        value = float(m[3])
-    return m[1], m[2], value, label
+    return m[1], m[2], m[3], label
 
 
 def event_mask(runs: pd.DataFrame, event: str) -> tuple[np.ndarray, str]:
-    """Evaluate an event (a name from EVENTS or ``outcome OP value``) on the runs."""
+    """Evaluate an event (a name from EVENTS or ``outcome OP value``) on the runs: a
+    numeric outcome against a number, a category with == or != against its text."""
     import pandas as pd
 
-    col, op, value, label = parse_event(event, list(runs.columns))
-    if isinstance(value, float):
+    col, op, raw, label = parse_event(event, list(runs.columns))
+    if pd.api.types.is_numeric_dtype(runs[col]):
+        try:
+            value: Any = float(raw)
+        except ValueError:
+            raise UserError(f"--event {event!r}: {col} is a number; expected a number "
+                            f"after {op}, got {raw!r}") from None
         data = pd.to_numeric(runs[col], errors="coerce")
+    elif op in ("==", "!="):
+        value, data = raw, runs[col].astype(str)
     else:
-        data = runs[col].astype(str)
+        raise UserError(f"--event {event!r}: {col} is a category; compare it with == or !=")
     return _OPS[op](data, value).to_numpy(dtype=bool), label
+
+
+def check_event(rs: ResultSet, event: str) -> None:
+    """Evaluate ``event`` on the runs once (one column), so that a bad one stops a command
+    before any work."""
+    col, _, _, _ = parse_event(event, rs.columns)
+    event_mask(rs.frame([col]), event)
 
 
 PRIM_SAMPLE = 20_000

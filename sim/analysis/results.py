@@ -25,7 +25,6 @@ import hashlib
 import itertools
 import json
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
-_PART = re.compile(r"^part-(\d{6})\.parquet$")
 _SPILL = itertools.count()
 
 DUCKDB_MEMORY_LIMIT = "1GB"
@@ -116,16 +114,36 @@ def _sql_list(paths: list[Path]) -> str:
 
 
 def committed_parts(root: Path) -> tuple[list[Path], list[Path]]:
-    """The runs parts of a store and the timeseries parts that have a runs twin, by number."""
-    def parts(folder: Path) -> dict[int, Path]:
-        if not folder.is_dir():
-            return {}
-        return {int(m[1]): p for p in folder.iterdir() if (m := _PART.match(p.name))}
+    """The runs parts of a store and the timeseries parts that have a runs twin (the
+    store's own rule, :meth:`Store.runs_parts` and :meth:`Store.series_parts`)."""
+    from sim.batch.store import Store
 
-    runs = parts(root / "runs")
-    series = parts(root / "timeseries")
-    return ([runs[n] for n in sorted(runs)],
-            [series[n] for n in sorted(series) if n in runs])
+    store = Store(root)
+    return [p for _, p in store.runs_parts()], [p for _, p in store.series_parts()]
+
+
+def _readable_series(store: Any, parts: list[Path]) -> list[Path]:
+    """The series parts whose footer reads; the others are left out with a warning, as the
+    store's own readers do (:meth:`Store.checked_parts` does so for runs parts)."""
+    import warnings
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.batch.store import StoreWarning
+
+    ok = []
+    for p in parts:
+        try:
+            pq.read_schema(p)
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            warnings.warn(StoreWarning(
+                f"{p}: unreadable part skipped ({str(exc).splitlines()[0]}); the fan charts "
+                f"leave out its runs; `wargame store repair {store.root}` moves it aside"),
+                stacklevel=3)
+            continue
+        ok.append(p)
+    return ok
 
 
 def folder_digest(files: list[Path]) -> str:
@@ -191,28 +209,33 @@ def load_results(path: str | Path) -> ResultSet:
 
 
 def _open_sweep(root: Path) -> ResultSet:
+    """The store's own checks first (:class:`Store`: format version, committed and readable
+    parts, one schema, no run stored twice, the columns this code reads), then DuckDB
+    views over the parts they let through."""
     import duckdb
 
-    manifest_path = root / "manifest.json"
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise UserError(f"{manifest_path}: not a readable sweep manifest ({exc})") from None
-    if not isinstance(manifest, dict) or manifest.get("kind") != "sweep":
-        kind = manifest.get("kind") if isinstance(manifest, dict) else None
-        raise UserError(f"{manifest_path}: not a sweep manifest (kind={kind})")
-    runs_parts, series_parts = committed_parts(root)
+    from sim.batch.store import Store
+
+    store = Store(root)
+    manifest = store.read_manifest()
+    if manifest.get("kind") != "sweep":
+        raise UserError(f"{store.manifest_path}: not a sweep manifest "
+                        f"(kind={manifest.get('kind')})")
+    store.check_format(manifest)
+    runs_parts, series_parts = store.checked_parts()
     if not runs_parts:
         raise UserError(f"{root}: the sweep has no stored runs yet",
                         hint="run or resume it with `wargame sweep ... --resume`")
+    series_parts = _readable_series(store, series_parts)
     con = _connect()
     try:
         con.execute("CREATE VIEW all_runs AS SELECT * FROM read_parquet("
                     f"{_sql_list(runs_parts)}, union_by_name = true)")
+        columns = [r[0] for r in con.execute("DESCRIBE all_runs").fetchall()]
+        store.check_readable(manifest, columns)
         con.execute("CREATE VIEW runs AS SELECT * FROM all_runs WHERE status = 'ok'")
         n_ok, n_all = con.execute("SELECT count(*) FILTER (status = 'ok'), count(*) "
                                   "FROM all_runs").fetchone()
-        columns = [r[0] for r in con.execute("DESCRIBE runs").fetchall()]
         horizon = None
         if series_parts:
             con.execute("CREATE VIEW series AS SELECT * FROM read_parquet("
@@ -222,6 +245,9 @@ def _open_sweep(root: Path) -> ResultSet:
     except duckdb.Error as exc:
         con.close()
         raise unreadable(root, exc) from None
+    except UserError:
+        con.close()
+        raise
     if not n_ok:
         con.close()
         raise UserError(f"{root}: all {n_all} stored runs failed; nothing to analyse",
@@ -238,12 +264,19 @@ def _open_run(root: Path) -> ResultSet:
     import numpy as np
     import pandas as pd
 
+    from sim.core.outcomes import NAMES
+    from sim.core.series import SERIES_NAMES
+
     try:
         record = json.loads((root / "outcomes.json").read_text())
         outcomes = record["outcomes"]
+        missing = sorted(set(NAMES) - set(outcomes))
         row = {k: (np.nan if v is None else v) for k, v in outcomes.items()}
-    except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UserError(f"{root}/outcomes.json: not a run record ({exc})") from None
+    if missing:
+        raise UserError(f"{root}/outcomes.json: not a run record of this wargame (no "
+                        f"{', '.join(missing[:3])})")
     runs = pd.DataFrame([{"run_id": 0, "seed": record.get("seed"), **row}])
     series = None
     if (root / "timeseries.csv").is_file():
@@ -251,6 +284,8 @@ def _open_run(root: Path) -> ResultSet:
             series = pd.read_csv(root / "timeseries.csv")
         except (OSError, ValueError) as exc:
             raise UserError(f"{root}/timeseries.csv: unreadable ({exc})") from None
+        if not set(SERIES_NAMES) <= set(series.columns):
+            raise UserError(f"{root}/timeseries.csv: not the weekly series of a run")
         series.insert(0, "run_id", 0)
     con = _connect()
     con.register("runs_frame", runs)

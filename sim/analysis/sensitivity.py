@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.results import ResultSet, _ident
+from sim.batch.designs import salib_problem
 from sim.core.outcomes import BY_NAME
 from sim.errors import UserError
 
@@ -76,17 +77,6 @@ class Sensitivity:
             return f"Sobol indices of {self.outcome} (SALib)"
         return (f"{self.outcome}: model-free ranking (random-forest permutation importance; "
                 "not a variance share)")
-
-
-def problem_from_params(params: list[dict[str, Any]]) -> dict[str, Any]:
-    """A SALib problem: numeric parameters on their range, categories on [0, k-1]."""
-    bounds = []
-    for p in params:
-        if p.get("values") is not None:
-            bounds.append([0.0, float(max(len(p["values"]) - 1, 1))])
-        else:
-            bounds.append([float(p["low"]), float(p["high"])])
-    return {"num_vars": len(params), "names": [p["name"] for p in params], "bounds": bounds}
 
 
 def encode(frame: pd.DataFrame, params: list[dict[str, Any]]) -> np.ndarray:
@@ -163,7 +153,7 @@ def _sobol_doubt(row: pd.Series, base: int) -> str:
 
 
 def sobol_sensitivity(rs: ResultSet, outcome: str) -> Sensitivity:
-    problem = problem_from_params(rs.params)
+    problem = salib_problem(rs.params)
     design = rs.manifest["design"]
     n_points = int(rs.manifest["n_points"])
     y_sql = (f"coalesce(num({_ident(outcome)}), {rs.horizon + 1})"
@@ -270,7 +260,7 @@ def forest_inputs(rs: ResultSet, outcome: str, frame: pd.DataFrame
                   ) -> tuple[dict[str, Any], np.ndarray, np.ndarray, str]:
     """The arguments of :func:`forest_ranking` for one outcome, and how the rows were
     chosen (said wherever the ranking is shown)."""
-    problem = problem_from_params(rs.params)
+    problem = salib_problem(rs.params)
     x = encode(frame, rs.params)
     y = outcome_values(frame, outcome, rs.horizon)
     keep = np.isfinite(y)

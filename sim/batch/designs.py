@@ -4,23 +4,29 @@ Every design is drawn on the unit hypercube and then mapped onto each parameter'
 so one mapping serves all of them: floats scale linearly, integers round, categories take
 the value whose equal-width slice of [0, 1) the draw falls in. The samplers are SALib's
 (Latin hypercube, Sobol/Saltelli) and numpy's (Monte Carlo); the full-factorial grid is
-``itertools.product`` over each parameter's levels.
+the product of each parameter's levels, in ``itertools.product`` order, each point decoded
+from its index (:class:`Design`), so that no design is ever held as a list of points.
+
+Parameter metadata lives in the schema (:mod:`sim.core.scenario`): a swept range is checked
+by the same function whether it comes from a scenario's ``[sweep]`` table or ``--param``,
+and :func:`salib_problem` is the one builder of SALib problems (sampling and analysis).
 """
 
 from __future__ import annotations
 
-import itertools
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
 
-from sim.core.scenario import Scenario, SweepRange, parameter_info, parameter_names
+from sim.core.scenario import Scenario, SweepRange, check_sweep_range
 from sim.errors import UserError
 
-Method = Literal["grid", "mc", "lhs", "sobol"]
-METHODS: tuple[str, ...] = ("grid", "mc", "lhs", "sobol")
+Method = Literal["grid", "mc", "lhs", "sobol", "posterior"]
+METHODS: tuple[str, ...] = ("grid", "mc", "lhs", "sobol", "posterior")
 DEFAULT_LEVELS = 3
 """Grid levels for a numeric parameter that gives none (low, middle, high)."""
 
@@ -41,54 +47,56 @@ class ParamSpec:
         d["values"] = list(self.values) if self.values is not None else None
         return d
 
-    def from_unit(self, u: np.ndarray) -> list[Any]:
-        """Map draws on [0, 1] onto this parameter's range."""
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        """Map draws on [0, 1] onto this parameter's range (an array: int64, float64, or
+        object for categorical values)."""
         if self.values is not None:
             k = len(self.values)
-            idx = np.minimum((u * k).astype(int), k - 1)
-            return [self.values[i] for i in idx]
+            idx = np.minimum((u * k).astype(np.int64), k - 1)
+            return _as_array(self, self.values)[idx]
         assert self.low is not None and self.high is not None
         x = self.low + u * (self.high - self.low)
         if self.kind == "int":
-            return [int(v) for v in np.rint(x)]
-        return [float(v) for v in x]
+            return np.rint(x).astype(np.int64)
+        return x.astype(np.float64)
 
     def grid_levels(self) -> list[Any]:
         """The values a full-factorial grid visits."""
         if self.values is not None:
             return list(self.values)
         n = self.levels or DEFAULT_LEVELS
-        vals = self.from_unit(np.linspace(0.0, 1.0, n))
+        vals = self.from_unit(np.linspace(0.0, 1.0, n)).tolist()
         return list(dict.fromkeys(vals))  # integers may collapse: keep each once
 
 
-def spec_from_range(name: str, rng: SweepRange, origin: str) -> ParamSpec:
-    """Validate a sweep range against the parameter's schema and build its spec."""
-    if name not in parameter_names() or name == "start_date":
-        from difflib import get_close_matches
+MAX_LEVELS = 10_000
+"""Most grid levels of one parameter (a finer grid is a sampled design's job)."""
 
-        close = get_close_matches(name, parameter_names(), n=1)
-        hint = f"did you mean {close[0]}?" if close else "run `wargame describe` to list them"
-        raise UserError(f"{origin}: '{name}' is not a parameter", hint=hint)
-    info = parameter_info(name)
-    kind = info["type"] if info["type"] in ("int", "category") else "float"
-    if rng.values is not None:
-        choices = info.get("choices")
-        if choices is not None and any(v not in choices for v in rng.values):
-            raise UserError(f"{origin}: {name}: values {rng.values} must be among {choices}")
-        return ParamSpec(name, "category", values=tuple(rng.values))
+
+@dataclass(frozen=True)
+class PosteriorSpec(ParamSpec):
+    """A parameter drawn from a calibration's posterior sample (``--design posterior``):
+    ``source`` is the calibration folder and ``digest`` its posterior file's hash, so that
+    a resume against a re-run calibration is refused. low/high/values are the prior's."""
+
+    source: str = ""
+    digest: str = ""
+
+
+def spec_from_range(name: str, rng: SweepRange, origin: str) -> ParamSpec:
+    """Check a sweep range against the parameter's schema (the one check that the
+    scenario's ``[sweep]`` table also uses) and build its spec."""
+    try:
+        kind = check_sweep_range(name, rng)
+    except ValueError as exc:
+        raise UserError(f"{origin}: {exc}") from None
     if kind == "category":
-        raise UserError(f"{origin}: {name} is a category: give its values, e.g. "
-                        f"{name}={','.join(info.get('choices', []))}")
-    assert rng.low is not None and rng.high is not None
-    lo_bound = info.get("ge", info.get("gt", -np.inf))
-    hi_bound = info.get("le", np.inf)
-    if rng.low < lo_bound or rng.high > hi_bound:
-        raise UserError(
-            f"{origin}: {name}: range {rng.low:g}:{rng.high:g} leaves the parameter's bounds "
-            f"{lo_bound:g}:{hi_bound:g}"
-        )
-    return ParamSpec(name, kind, rng.low, rng.high, rng.levels)
+        assert rng.values is not None
+        return ParamSpec(name, "category", values=tuple(rng.values))
+    if rng.levels is not None and rng.levels > MAX_LEVELS:
+        raise UserError(f"{origin}: {name}: {rng.levels:,} levels; at most {MAX_LEVELS:,}",
+                        hint="use --design lhs or mc for a fine spread of values")
+    return ParamSpec(name, kind, rng.low, rng.high, rng.levels)  # type: ignore[arg-type]
 
 
 _NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -114,9 +122,11 @@ def parse_param(text: str) -> ParamSpec:
 
             values = [parse_value(v.strip()) for v in spec.split(",") if v.strip()]
             rng = SweepRange(values=values)
-    except ValueError as exc:  # pydantic: inverted/empty range, levels < 2
+    except ValueError as exc:  # pydantic: inverted/empty range, levels < 2, mixed values
         msg = exc.errors()[0]["msg"] if hasattr(exc, "errors") else str(exc)
         raise UserError(f"{origin}: {msg.removeprefix('Value error, ')}") from None
+    except OverflowError:  # 1e999
+        raise UserError(f"{origin}: expected finite numbers") from None
     return spec_from_range(name, rng, origin)
 
 
@@ -137,40 +147,136 @@ def specs_for(scenario: Scenario, params: list[str], origin: str) -> list[ParamS
     return specs
 
 
+def salib_problem(params: Sequence[ParamSpec | dict[str, Any]], unit: bool = False,
+                  ) -> dict[str, Any]:
+    """The SALib problem of swept parameters (the one place it is built).
+
+    Numeric parameters span their range and categories the indices of their values
+    [0, k-1] (what sensitivity analysis reads); ``unit=True`` puts every parameter on
+    [0, 1] (what the samplers draw on, before :meth:`ParamSpec.from_unit`). ``params`` are
+    specs or their ``to_dict()`` form as stored in a sweep's manifest.
+    """
+    dicts = [p.to_dict() if isinstance(p, ParamSpec) else p for p in params]
+    bounds = []
+    for p in dicts:
+        if unit:
+            bounds.append([0.0, 1.0])
+        elif p.get("values") is not None:
+            bounds.append([0.0, float(max(len(p["values"]) - 1, 1))])
+        else:
+            bounds.append([float(p["low"]), float(p["high"])])
+    return {"num_vars": len(dicts), "names": [p["name"] for p in dicts], "bounds": bounds}
+
+
+def design_size(specs: list[ParamSpec], method: str, samples: int | None,
+                calc_second_order: bool = False) -> int:
+    """The number of points of a design, computed without drawing it; raises UserError for
+    a method or sample count that the design does not accept."""
+    if method not in METHODS:
+        raise UserError(f"--design: expected one of {', '.join(METHODS)}, got '{method}'")
+    if method == "grid":
+        return math.prod(len(s.grid_levels()) for s in specs)
+    if samples is None or samples < 1:
+        raise UserError(f"--samples: design '{method}' needs a whole number >= 1, "
+                        f"got {samples}")
+    if method == "sobol":
+        if samples & (samples - 1):
+            raise UserError(f"--samples: Sobol needs a power of two, got {samples}",
+                            hint=f"try {1 << max(samples - 1, 1).bit_length()}")
+        return samples * ((2 if calc_second_order else 1) * len(specs) + 2)
+    return samples
+
+
+class Design:
+    """A design's points, computed on demand from their index, so that a large sweep never
+    holds its plan as Python objects: a grid decodes each point's levels from its index
+    (mixed radix, the last parameter fastest, as ``itertools.product``); a sampled design
+    keeps only its draws on the unit cube (points x parameters floats).
+
+    ``samples``: Monte Carlo and Latin hypercube draw that many points; Sobol uses SALib's
+    Saltelli scheme with base sample N = samples, giving N(D+2) points (N(2D+2) with
+    second-order indices); grid ignores it; posterior resamples that many particles of
+    the calibration the specs name (:class:`PosteriorSpec`) in proportion to their weights.
+    """
+
+    def __init__(self, specs: list[ParamSpec], method: str, samples: int | None, seed: int,
+                 calc_second_order: bool = False) -> None:
+        self.specs, self.method, self.samples, self.seed = specs, method, samples, seed
+        self.calc_second_order = calc_second_order
+        self.n_points = design_size(specs, method, samples, calc_second_order)
+        self._levels = [s.grid_levels() for s in specs] if method == "grid" else None
+        self._unit: np.ndarray | None = None
+        self._drawn: dict[str, np.ndarray] | None = None
+
+    def unit_bytes(self) -> int:
+        """Memory the draws take (a grid holds none)."""
+        return 0 if self.method == "grid" else self.n_points * len(self.specs) * 8
+
+    def _posterior(self) -> dict[str, np.ndarray]:
+        """Resampled particles of a calibration (:mod:`sim.batch.posterior`), as columns."""
+        if self._drawn is None:
+            from sim.batch.posterior import posterior_points
+
+            points = posterior_points(self.specs, self.samples, self.seed)
+            self._drawn = {s.name: _as_array(s, [p[s.name] for p in points])
+                           for s in self.specs}
+        return self._drawn
+
+    def _draws(self) -> np.ndarray:
+        if self._unit is None:
+            problem, n = salib_problem(self.specs, unit=True), self.samples
+            d = len(self.specs)
+            if self.method == "mc":
+                self._unit = np.random.default_rng(self.seed).random((n, d))
+            elif self.method == "lhs":
+                from SALib.sample import latin  # imported here: scipy.stats is slow to import
+
+                self._unit = latin.sample(problem, n, seed=self.seed)
+            else:
+                from SALib.sample import sobol as sobol_sample
+
+                self._unit = sobol_sample.sample(problem, n, seed=self.seed,
+                                                 calc_second_order=self.calc_second_order)
+        return self._unit
+
+    def columns(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
+        """Parameter values of points ``start`` to ``stop`` (one array per parameter)."""
+        stop = self.n_points if stop is None else min(stop, self.n_points)
+        if self._levels is not None:
+            idx = np.arange(start, stop, dtype=np.int64)
+            out: dict[str, np.ndarray] = {}
+            for spec, levels in zip(reversed(self.specs), reversed(self._levels),
+                                    strict=True):
+                out[spec.name] = _as_array(spec, levels)[idx % len(levels)]
+                idx //= len(levels)
+            return {s.name: out[s.name] for s in self.specs}
+        if self.method == "posterior":
+            return {name: col[start:stop] for name, col in self._posterior().items()}
+        unit = self._draws()[start:stop]
+        return {s.name: s.from_unit(unit[:, j]) for j, s in enumerate(self.specs)}
+
+    def points(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
+        """Points ``start`` to ``stop`` as {dotted name: plain Python value}."""
+        cols = self.columns(start, stop)
+        lists = [cols[s.name].tolist() for s in self.specs]
+        names = [s.name for s in self.specs]
+        return [dict(zip(names, row, strict=True)) for row in zip(*lists, strict=True)]
+
+
+def _as_array(spec: ParamSpec, values: Sequence[Any]) -> np.ndarray:
+    if spec.kind == "int":
+        return np.asarray(values, dtype=np.int64)
+    if spec.kind == "float":
+        return np.asarray(values, dtype=np.float64)
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = list(values)
+    return arr
+
+
 def build_design(
     specs: list[ParamSpec], method: str, samples: int | None, seed: int,
     calc_second_order: bool = False,
 ) -> list[dict[str, Any]]:
-    """The design points, in order, as {dotted name: value}.
-
-    ``samples``: Monte Carlo and Latin hypercube draw that many points; Sobol uses SALib's
-    Saltelli scheme with base sample N = samples, giving N(D+2) points (N(2D+2) with
-    second-order indices); grid ignores it.
-    """
-    d = len(specs)
-    if method == "grid":
-        levels = [s.grid_levels() for s in specs]
-        return [dict(zip([s.name for s in specs], combo, strict=True))
-                for combo in itertools.product(*levels)]
-    if samples is None or samples < 1:
-        raise UserError(f"--samples: design '{method}' needs a whole number >= 1")
-    problem = {"num_vars": d, "names": [s.name for s in specs], "bounds": [[0.0, 1.0]] * d}
-    if method == "mc":
-        unit = np.random.default_rng(seed).random((samples, d))
-    elif method == "lhs":
-        from SALib.sample import latin  # imported here: scipy.stats is slow to import
-
-        unit = latin.sample(problem, samples, seed=seed)
-    elif method == "sobol":
-        if samples & (samples - 1):
-            raise UserError(f"--samples: Sobol needs a power of two, got {samples}",
-                            hint=f"try {1 << max(samples - 1, 1).bit_length()}")
-        from SALib.sample import sobol as sobol_sample
-
-        unit = sobol_sample.sample(problem, samples, calc_second_order=calc_second_order,
-                                   seed=seed)
-    else:
-        raise UserError(f"--design: expected one of {', '.join(METHODS)}, got '{method}'")
-    columns = [s.from_unit(unit[:, j]) for j, s in enumerate(specs)]
-    return [dict(zip([s.name for s in specs], row, strict=True)) for row in zip(*columns,
-                                                                               strict=True)]
+    """The design points, in order, as {dotted name: value} (a small design's whole list;
+    sweeps read :class:`Design` piece by piece)."""
+    return Design(specs, method, samples, seed, calc_second_order).points()

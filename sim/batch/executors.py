@@ -10,6 +10,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
+import select
+import signal
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -25,6 +31,71 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def useful_workers(requested: int, executor: str, scheduler: str | None) -> int:
+    """The worker count that helps: at least 1 (fewer is refused), at most the cores here
+    for local workers (more would only compete for them); a remote Dask cluster brings its
+    own workers, so there the count is left as given."""
+    if requested < 1:
+        raise UserError(f"--workers: expected a whole number >= 1, got {requested}")
+    if executor == "serial":
+        return 1
+    if executor == "dask" and scheduler:
+        return requested
+    return min(requested, default_workers())
+
+
+_ADDRESS = re.compile(r"^(?:(tcp|tls)://)?(\[[0-9A-Fa-f:.]+\]|[^:/\[\]\s]+):(\d{1,5})$")
+
+
+def probe_scheduler(address: str, timeout: float = 5.0) -> None:
+    """Check, before a sweep writes anything, that a Dask scheduler answers at
+    ``address`` (a TCP connection; the Dask handshake comes later)."""
+    m = _ADDRESS.match(address.strip())
+    if not m:
+        raise UserError(f"--scheduler {address!r}: expected tcp://HOST:PORT, "
+                        "e.g. tcp://127.0.0.1:8786")
+    host, port = m[2].strip("[]"), int(m[3])
+    if not 0 < port < 65536:
+        raise UserError(f"--scheduler {address}: port {port} is not in 1-65535")
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise UserError(f"--scheduler {address}: cannot reach the Dask scheduler ({reason})",
+                        hint="start one with `dask scheduler`, or leave out --scheduler for "
+                        "a local cluster") from None
+
+
+def _watch_parent(pid: int) -> None:
+    """Exit this worker as soon as process ``pid`` (the sweep) is gone, so that a sweep
+    killed with -9 leaves no worker computing, writing, or holding its caller's pipes."""
+    try:
+        fd = os.pidfd_open(pid)  # Linux >= 5.3: readable once the process has exited
+    except (AttributeError, OSError):
+        fd = None
+    if fd is not None:
+        select.select([fd], [], [])
+    else:
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                pass
+            time.sleep(0.5)
+    os._exit(1)
+
+
+def init_worker(parent_pid: int) -> None:
+    """Set up a local worker process: Ctrl-C is the sweep's to handle (the worker would
+    only print a traceback), and the worker exits on its own when the sweep is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
+                     name="wargame-parent-watch").start()
 
 
 class SerialExecutor:
@@ -60,7 +131,8 @@ class ProcessExecutor:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=start_forkserver())
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=start_forkserver(),
+                                        initializer=init_worker, initargs=(os.getpid(),))
 
     def imap_unordered(self, fn: Callable[..., Any], jobs: Iterable[tuple]) -> Iterator[Any]:
         window = 2 * self.workers
@@ -103,7 +175,7 @@ class DaskExecutor:
                     host="127.0.0.1", dashboard_address=None,
                 )
                 self.client = Client(self.cluster)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             raise UserError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({exc})") \
                 from None
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})) or workers)

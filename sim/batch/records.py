@@ -9,6 +9,8 @@ from the declarations: outcome kinds (:mod:`sim.core.outcomes`) and swept parame
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,9 +41,13 @@ def param_type(kind: str, values: Sequence[Any] | None) -> pa.DataType:
     return pa.float64()
 
 
-def runs_schema(params: Sequence[tuple[str, pa.DataType]]) -> pa.Schema:
-    """Ids, swept parameters, every outcome, status: the columns of ``runs/`` parts."""
+def runs_schema(params: Sequence[tuple[str, pa.DataType]], policies: bool = False
+                ) -> pa.Schema:
+    """Ids (and the policy, in a policy sweep), swept parameters, every outcome, status:
+    the columns of ``runs/`` parts."""
     fields = [pa.field(n, pa.int64()) for n in ID_COLUMNS]
+    if policies:
+        fields.append(pa.field("policy", pa.string()))
     fields += [pa.field(name, typ) for name, typ in params]
     fields += [pa.field(o.name, _KIND_TYPE[o.kind]) for o in OUTCOMES]
     fields += [pa.field("status", pa.string()), pa.field("error", pa.string()),
@@ -54,6 +60,13 @@ SERIES_SCHEMA = pa.schema(
     + [pa.field(n, pa.float64()) for n in SERIES_NAMES if n != "week"]
 )
 """The columns of ``timeseries/`` parts: one row per run per week."""
+
+
+def columns_digest() -> str:
+    """A digest of what the code stores per run and per week (outcome names and kinds,
+    series names): a resume refuses a store written by code whose columns differ."""
+    text = json.dumps([[(o.name, o.kind) for o in OUTCOMES], list(SERIES_NAMES)])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def runs_table(schema: pa.Schema, columns: dict[str, Any], n: int) -> pa.Table:

@@ -2,7 +2,8 @@
 event log, the resolved scenario, and a figure of the main series (PNG).
 
 Everything is written into a temporary sibling folder that is renamed into place at the
-end, so an interrupted write never leaves a half-written result folder.
+end, so an interrupted write never leaves a half-written result folder; an existing folder
+is replaced only if it is a run folder that wargame wrote (:mod:`sim.batch.outdir`).
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import csv
 import json
 import math
-import shutil
-import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sim.analysis.plots import plot_run, save_figure
+from sim.batch.outdir import MARKER, replace_dir
 from sim.batch.runner import RunResult
 from sim.core.scenario import Scenario
 
@@ -25,12 +26,13 @@ def json_safe(record: dict[str, Any]) -> dict[str, Any]:
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
 
 
-def write_run_dir(out: Path, scenario: Scenario, result: RunResult) -> list[Path]:
-    """Write the run into ``out`` (replacing it); returns the files written."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+def write_run_dir(out: Path, scenario: Scenario, result: RunResult,
+                  inputs: Sequence[Path] = ()) -> list[Path]:
+    """Write the run into ``out``; returns the files written. ``out`` is replaced only if
+    it is a run folder that wargame wrote (see :mod:`sim.batch.outdir`), never one of
+    ``inputs``, the current folder or a folder holding anything else."""
+
+    def fill(tmp: Path) -> None:
         meta = {"scenario": scenario.name, "seed": result.seed, "digest": scenario.digest()}
         (tmp / "outcomes.json").write_text(
             json.dumps({**meta, "outcomes": json_safe(result.outcomes)}, indent=2) + "\n"
@@ -47,10 +49,6 @@ def write_run_dir(out: Path, scenario: Scenario, result: RunResult) -> list[Path
         (tmp / "scenario.json").write_text(scenario.model_dump_json(indent=2) + "\n")
         fig = plot_run(result.series, f"{scenario.name}, seed {result.seed}")
         save_figure(fig, tmp / "timeseries", ("png",))
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return sorted(out.iterdir())
+
+    out = replace_dir(Path(out), fill, "run", inputs)
+    return sorted(p for p in out.iterdir() if p.name != MARKER)

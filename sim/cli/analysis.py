@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.markup import escape
 from rich.table import Table
 
-from sim.analysis.defaults import EVENT, MIN_DENSITY
+from sim.analysis.defaults import EVENT, KEY_OUTCOMES, MIN_DENSITY, check_outcomes
 from sim.analysis.discovery import EVENTS
+from sim.batch.outdir import check_replaceable, safe_name, user_path
 from sim.cli.common import console, format_value
 from sim.errors import UserError
 
-# The analysis stack (pandas, matplotlib, scikit-learn, SALib, EMA Workbench) is imported
-# inside the commands: `wargame --help` and the other commands should not pay for it.
+# The analysis stack (pandas, DuckDB, matplotlib, scikit-learn, SALib, EMA Workbench) is
+# imported inside the commands: `wargame --help` and the other commands should not pay for
+# it. Every check of the command line runs before any work.
 
 
 def _frame_table(frame, title: str) -> Table:
@@ -30,7 +31,7 @@ def _frame_table(frame, title: str) -> Table:
 
 def _failed_note(rs) -> None:
     if rs.n_failed:
-        console.print(f"[yellow]{rs.n_failed} failed runs are left out[/yellow]")
+        console.print(f"{rs.n_failed} failed runs are left out", style="yellow")
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -61,15 +62,16 @@ def _workers(preload: tuple[str, ...]):
 
 def cmd_plot(args: argparse.Namespace) -> int:
     formats = _formats(args.formats)
+    check_outcomes([args.outcome])
     from sim.analysis.parallel import PRELOAD_FIGURES
 
     workers = _workers(PRELOAD_FIGURES)
     from sim.analysis.commands import FIGURE_STEPS, plot_results
-    from sim.analysis.defaults import KEY_OUTCOMES
     from sim.analysis.progress import Progress
     from sim.analysis.results import load_results
 
-    rs = load_results(args.dir)
+    rs = load_results(user_path(args.dir, "DIR"))
+    check_replaceable(rs.root / "figures", "figures", option="")
     with Progress("plot", FIGURE_STEPS) as progress, workers:
         target, summary = plot_results(rs, formats, args.outcome, progress, workers)
     _failed_note(rs)
@@ -87,29 +89,33 @@ def print_analysis(result) -> None:
         if shown is not None:
             console.print(_frame_table(shown, sens.title))
         else:
-            console.print(f"[bold]{escape(sens.title)}[/bold]")
-        console.print(f"  {escape(sens.note)}", highlight=False, soft_wrap=True)
+            console.print(sens.title, style="bold")
+        console.print(f"  {sens.note}", highlight=False, soft_wrap=True)
         if sens.warning:
-            console.print(f"  [bold red]{escape(sens.warning)}[/bold red]", highlight=False,
+            console.print(f"  {sens.warning}", style="bold red", highlight=False,
                           soft_wrap=True)
-    console.print("[bold]scenario discovery (PRIM)[/bold]")
-    console.print(escape(result.box.rule() if result.box else result.discovery_note),
+    console.print("scenario discovery (PRIM)", style="bold")
+    console.print(result.box.rule() if result.box else result.discovery_note,
                   highlight=False, soft_wrap=True)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     density = _density(args.density)
     formats = _formats(args.formats)
+    outcomes = list(dict.fromkeys(args.outcome)) or KEY_OUTCOMES
+    check_outcomes(outcomes)
     from sim.analysis.parallel import PRELOAD_ESTIMATORS
 
     workers = _workers(PRELOAD_ESTIMATORS)
     from sim.analysis.commands import ANALYSIS_STEPS_EXTRA, analyze_results, write_analysis
-    from sim.analysis.defaults import KEY_OUTCOMES
+    from sim.analysis.discovery import check_event
     from sim.analysis.progress import Progress
     from sim.analysis.results import load_results
 
-    rs = load_results(args.dir)
-    outcomes = list(dict.fromkeys(args.outcome)) or KEY_OUTCOMES
+    rs = load_results(user_path(args.dir, "DIR"))
+    if rs.kind == "sweep":
+        check_event(rs, args.event)
+    check_replaceable(rs.root / "analysis", "analysis", option="")
     with Progress("analyze", len(outcomes) + ANALYSIS_STEPS_EXTRA) as progress, workers:
         result = analyze_results(rs, outcomes, args.event, density, progress,
                                  workers=workers)
@@ -123,13 +129,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.dirs) < 2:
         raise UserError("compare: give at least two result folders")
-    from sim.analysis.commands import check_outcomes, compare_results, write_compare
-    from sim.analysis.defaults import KEY_OUTCOMES
-    from sim.analysis.results import load_results
-
     outcomes = list(dict.fromkeys(args.outcome)) or KEY_OUTCOMES
     check_outcomes(outcomes)
-    sets = [load_results(d) for d in args.dirs]
+    dirs = [user_path(d, "DIR") for d in args.dirs]
+    out = user_path(args.out, "--out") if args.out is not None else Path("results") / (
+        "compare-" + safe_name("-".join(d.name for d in dirs)))
+    check_replaceable(out, "compare", dirs)  # before any work
+    from sim.analysis.commands import compare_results, write_compare
+    from sim.analysis.results import load_results
+
+    sets = [load_results(d) for d in dirs]
     table, rungs = compare_results(sets, outcomes)
     ref = table.columns[-1]
     for o in outcomes:
@@ -137,8 +146,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
         sub = sub.rename(columns={ref: "differs (5-95% disjoint)"})
         console.print(_frame_table(sub, o))
     console.print(_frame_table(rungs, "P(South Korea's highest rung >= k)"))
-    out = Path(args.out) if args.out else Path("results") / (
-        "compare-" + "-".join(Path(d).name for d in args.dirs))
     write_compare(sets, outcomes, out)
     console.print(f"wrote the comparison to {out}/")
     return 0
@@ -147,22 +154,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     density = _density(args.density)
     from sim.analysis.cache import report_inputs_fresh
-    from sim.analysis.defaults import KEY_OUTCOMES
     from sim.analysis.parallel import PRELOAD_ESTIMATORS, Workers
     from sim.analysis.results import store_digest
 
-    digest = store_digest(Path(args.dir)) if Path(args.dir).is_dir() else None
-    if digest and report_inputs_fresh(Path(args.dir), digest, args.event, density,
-                                      KEY_OUTCOMES):
+    root = user_path(args.dir, "DIR")
+    digest = store_digest(root) if root.is_dir() else None
+    if digest and report_inputs_fresh(root, digest, args.event, density, KEY_OUTCOMES):
         workers = Workers(1)  # everything is reused: no worker would have work
     else:
         workers = _workers(PRELOAD_ESTIMATORS)
     from sim.analysis.commands import ANALYSIS_STEPS_EXTRA, FIGURE_STEPS
+    from sim.analysis.discovery import check_event
     from sim.analysis.progress import Progress
     from sim.analysis.report import write_report
     from sim.analysis.results import load_results
 
-    rs = load_results(args.dir)
+    rs = load_results(root)
+    if rs.kind == "sweep" and rs.params:
+        check_event(rs, args.event)
+    target = rs.root / "report.html"
+    if target.is_symlink() or target.is_dir():
+        raise UserError(f"{target}: is a folder or a symbolic link, not a report wargame "
+                        "wrote; it will not replace it")
+    # what the report may (re)write besides the page, as plot and analyze would
+    check_replaceable(rs.root / "figures", "figures", option="")
+    if rs.kind == "sweep" and rs.params:
+        check_replaceable(rs.root / "analysis", "analysis", option="")
     steps = FIGURE_STEPS + len(KEY_OUTCOMES) + ANALYSIS_STEPS_EXTRA
     with Progress("report", steps) as progress, workers:
         path = write_report(rs, args.event, density, progress, workers)

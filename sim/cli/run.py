@@ -8,14 +8,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from sim.cli.common import (
     add_scenario_args,
+    check_seed,
+    check_weeks,
     console,
     format_value,
     outcome_table,
+    resolve_scenario_path,
     scenario_dirs,
     scenario_from_args,
 )
@@ -31,39 +34,50 @@ from sim.errors import UserError
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim.batch.outdir import check_replaceable, user_path
     from sim.batch.rundir import write_run_dir
     from sim.batch.runner import run_scenario
 
     stored = None
+    inputs: list[Path] = []
+    check_seed(args.seed)
+    check_weeks(args.weeks)
     if args.from_sweep:
         from sim.batch.sweep import rerun_from_sweep, stored_row
 
         if args.run_id is None:
             raise UserError("--from-sweep needs --run-id N")
-        scenario, seed, weeks, _ = rerun_from_sweep(Path(args.from_sweep), args.run_id)
+        if args.scenario is not None or args.overrides:
+            raise UserError("--from-sweep re-runs a stored run as it was: give no SCENARIO "
+                            "and no --set")
+        store = user_path(args.from_sweep, "--from-sweep")
+        inputs.append(store)
+        scenario, seed, weeks, _ = rerun_from_sweep(store, args.run_id)
         weeks = args.weeks if args.weeks is not None else weeks
-        stored = stored_row(Path(args.from_sweep), args.run_id)
+        stored = stored_row(store, args.run_id)
         default_out = Path("results") / f"{scenario.name}-run{args.run_id}"
     elif args.scenario is None:
         raise UserError("wargame run: give a SCENARIO file, or --from-sweep DIR --run-id N")
     else:
         scenario = scenario_from_args(args)
+        inputs.append(resolve_scenario_path(args.scenario))
         seed, weeks = args.seed, args.weeks
         default_out = Path("results") / f"{scenario.name}-{seed}"
-    if weeks is not None and weeks < 1:
-        raise UserError(f"--weeks: expected a whole number >= 1, got {weeks}")
-    out = Path(args.out) if args.out else default_out
+    out = user_path(args.out, "--out") if args.out is not None else default_out
+    check_replaceable(out, "run", inputs)  # before the run: nothing is lost to a bad --out
     result = run_scenario(scenario, seed, weeks=weeks)
     console.print(outcome_table(result.outcomes, f"{scenario.name}, seed {seed}"))
     if result.events:
-        console.print("[bold]events[/bold]")
+        console.print("events", style="bold")
         for week, text in result.events:
             console.print(f"  week {week:>3}: {text}")
     if stored is not None:
         diff = [k for k, v in result.outcomes.items() if not _same(v, stored.get(k))]
-        console.print("reproduces the stored row exactly" if not diff
-                      else f"[red]differs from the stored row in: {', '.join(diff)}[/red]")
-    files = write_run_dir(out, scenario, result)
+        if diff:
+            console.print(f"differs from the stored row in: {', '.join(diff)}", style="red")
+        else:
+            console.print("reproduces the stored row exactly")
+    files = write_run_dir(out, scenario, result, inputs)
     console.print(f"wrote {len(files)} files to {out}/: " + ", ".join(f.name for f in files))
     return 0
 
@@ -88,7 +102,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 sc = load_scenario(path)
                 table.add_row(sc.name, str(path), sc.description.strip())
             except UserError as exc:
-                table.add_row(path.stem, str(path), f"[red]invalid: {exc.message}[/red]")
+                table.add_row(path.stem, str(path), Text(f"invalid: {exc.message}", style="red"))
     if not found:
         raise UserError("no scenarios/ folder with .toml files here or in the checkout")
     console.print(table)
@@ -143,11 +157,11 @@ def cmd_describe(args: argparse.Namespace) -> int:
                else ", ".join(info.get("choices", [])))
         mark = "" if value == info["default"] else " *"
         table.add_row(name, f"{format_value(value)}{mark}", info.get("unit", ""), rng,
-                      escape(f"[{info.get('kind', '')}] {info.get('source', '')}"))
+                      f"[{info.get('kind', '')}] {info.get('source', '')}")
     console.print(table)
     console.print("* differs from the default")
     if sc.sweep:
-        console.print("[bold]swept in this scenario[/bold]")
+        console.print("swept in this scenario", style="bold")
         for name, r in sc.sweep.items():
             span = r.values if r.values is not None else f"{r.low:g}..{r.high:g}"
             console.print(f"  {name}: {span}")

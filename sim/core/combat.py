@@ -6,18 +6,24 @@ Attrition follows a Lanchester law applied column by column (one contested secto
 column: the Ukrainian front-line sector and the Russian-held sector facing it):
 
 * ``square`` (default), aimed fire: a side's weekly casualties are proportional to the
-  enemy's *effective* strength, ``C_A = k * D_eff * defence_multiplier`` and
-  ``C_D = k * A_eff``. The Kursk fighting was dominated by drone-spotted artillery and
-  FPV drones, i.e. fire aimed at detected targets, which is the square law's premise.
+  enemy's *effective* strength, ``C_A = k * D_eff * defence_multiplier * X_A`` and
+  ``C_D = k * A_eff``, where ``X_A`` is the attackers' mean exposure in the column (1 for
+  Russian units; more for North Korean units new to drone war, and more again while they
+  assault across open ground: aimed fire finds exposed targets). The Kursk fighting was
+  dominated by drone-spotted artillery and FPV drones, i.e. fire aimed at detected targets,
+  which is the square law's premise.
 * ``linear``, area fire: casualties also scale with the target's own density,
-  ``C_A = k * D_eff * defence_multiplier * P_A / P_ref``, with ``P_ref`` the mean
+  ``C_A = k * D_eff * defence_multiplier * X_A * P_A / P_ref``, with ``P_ref`` the mean
   personnel per column at the start (so the two laws agree at the start). Offered because
   the choice is uncertain; sweep ``combat.law`` to see how much it matters.
 
 Effective strength is personnel x quality x experience x equipment x morale x
-coordination (each factor documented in :func:`effectiveness`). A sector changes hands
-when the attacker's effective-strength ratio, blurred by log-normal fog of war, passes
-``breakthrough_ratio`` (or the defender's passes ``counterattack_ratio``).
+coordination (each factor documented in :func:`effectiveness`). A column's losses are shared
+among its units by strength x exposure (:func:`exposure`). The front grinds: each week the
+attacker gains the share of a sector that the probability of passing
+``breakthrough_ratio`` under log-normal fog of war gives (less what the defender's
+counter-attacks win back); a sector changes hands when the gains add up to one
+(:func:`_advance`).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import ndtr
 
 from sim.core import rng
 from sim.core.arith import clamp
@@ -63,10 +70,12 @@ def effectiveness(u: Units, equipment_ua: np.ndarray, coordination_penalty: np.n
     return np.where(u.active, eff, 0.0)
 
 
-def vulnerability(u: Units, drone_vulnerability: np.ndarray) -> np.ndarray:
-    """Relative exposure to fire: North Korean units without drone-war experience are hit
-    harder, ``1 + (drone_vulnerability - 1) * (1 - experience)``; everyone else 1."""
-    nk_v = 1.0 + (drone_vulnerability[:, None] - 1.0) * (1.0 - u.experience)
+def exposure(u: Units, drone_vulnerability: np.ndarray, assault: np.ndarray) -> np.ndarray:
+    """Relative exposure to fire of every slot: 1 for Ukrainian and Russian units. North
+    Korean units without drone-war experience are hit harder, ``1 + (drone_vulnerability -
+    1) * (1 - experience)``, and, once the contingent is committed to the assault, ``assault``
+    times more again (infantry in dense formations across open ground)."""
+    nk_v = (1.0 + (drone_vulnerability[:, None] - 1.0) * (1.0 - u.experience)) * assault[:, None]
     return np.where(u.side == Side.NORTH_KOREA, nk_v, 1.0)
 
 
@@ -79,55 +88,88 @@ def fight(s: BatchState) -> None:
     p, u = s.p, s.units
     before = u.strength.copy()
     pers = np.where(u.active, before, 0.0)
-    s.week_start_personnel = s.by_side(pers)
+    s.week_start_personnel = s.personnel()
     d_eff, a_eff = s.by_column(effectiveness(u, s.ua.equipment,
                                              p.north_korea.coordination_penalty))
 
     contact = (s.depth > 0) & (a_eff > 0)
+    # Exposed personnel: strength x exposure. The attackers' losses in a column scale with
+    # their mean exposure (fire finds exposed targets), and are shared by exposed strength.
+    assault = np.where(s.nk.assaulting, p.north_korea.assault_exposure, 1.0)
+    exposed = pers * exposure(u, p.north_korea.drone_vulnerability, assault)
+    exposed_flat = s.column_sums(exposed)  # (defender's, attackers'), padding bin last
+    exp_att = s.by_column_view(exposed_flat)[1]
+    d_pers, a_pers = s.by_column(pers)
+    mean_exposure = np.divide(exp_att, a_pers, out=np.ones_like(exp_att), where=a_pers > 0)
     k = p.combat.attrition[:, None]
-    cas = np.stack([k * a_eff, k * d_eff * p.combat.defence_multiplier[:, None]])
-    linear = (p.combat.law == "linear")[:, None]
-    if linear.any():
+    cas_flat = np.zeros(exposed_flat.shape)  # casualties per column, laid out as the sums
+    cas = s.by_column_view(cas_flat)
+    np.multiply(k, a_eff, out=cas[0])
+    np.multiply(k * d_eff * p.combat.defence_multiplier[:, None], mean_exposure, out=cas[1])
+    if s.any_linear:
+        linear = (p.combat.law == "linear")[:, None]
         ref = np.maximum(s.reference_personnel, 1.0)[:, None]
-        cas = np.where(linear, cas * s.by_column(pers) / ref, cas)
-    cas = np.where(contact, cas, 0.0)  # (defender's, attackers') casualties per column
+        cas[:] = np.where(linear, cas * np.stack([d_pers, a_pers]) / ref, cas)
+    cas *= contact  # only contested columns fight
 
-    # Spread each column's casualties over its units by strength x exposure.
-    exposure = pers * vulnerability(u, p.north_korea.drone_vulnerability)
     front = s.flat_front
-    col_cas = np.append(cas.ravel(), 0.0)[front]
-    col_exp = np.append(s.by_column(exposure).ravel(), 0.0)[front]
-    lam = np.divide(col_cas * exposure, col_exp, out=np.zeros_like(exposure),
+    col_cas = cas_flat[front]
+    col_exp = exposed_flat[front]
+    lam = np.divide(col_cas * exposed, col_exp, out=np.zeros_like(exposed),
                     where=col_exp > 0)
-    draws = rng.uniforms(s.keys, rng.Site.CASUALTIES, s.week, u.uid)
-    casualties = np.minimum(rng.poisson(lam, draws), pers)
+    # One hash for the week's draws: fog per column, casualties per unit, prisoners.
+    draws = rng.week_uniforms(s.keys, s.week, s.fight_ids)
+    cols = s.columns
+    casualties = np.minimum(rng.poisson(lam, draws[:, cols:-1]), pers)
 
-    fog = rng.normal(rng.uniforms(s.keys, rng.Site.FOG, s.week, np.arange(s.columns)))
-    ratio = np.divide(a_eff, d_eff, out=np.full_like(a_eff, np.inf), where=d_eff > 0)
-    ratio = ratio * np.exp(p.combat.noise[:, None] * fog)
-    change = np.where(contact & (ratio > p.combat.breakthrough_ratio[:, None]), -1, 0)
-    counter = (contact & (ratio * p.combat.counterattack_ratio[:, None] < 1.0)
-               & (s.depth < s.rows))
-    change[counter] = 1
-
-    _apply_losses(s, before, casualties, contact)
+    change = _advance(s, a_eff, d_eff, contact, rng.normal(draws[:, :cols]))
+    _apply_losses(s, before, casualties, contact, draws[:, -1])
     _move_front(s, change)
 
 
+def _advance(s: BatchState, a_eff: np.ndarray, d_eff: np.ndarray, contact: np.ndarray,
+             fog: np.ndarray) -> np.ndarray:
+    """The front grinds: in every contested column the attacker gains, each week, the
+    share of a sector that the probability of passing ``breakthrough_ratio`` with its force
+    ratio blurred by log-normal fog of ``noise`` gives, ``Phi(ln(ratio / threshold) /
+    noise)``, less what the defender's counter-attacks win back (the same with the
+    defender's ratio and ``counterattack_ratio``), times a log-normal fog-of-war factor of
+    mean 1; a sector changes hands when the gains add up to a whole one. The expected
+    advance is the probability of a breakthrough at that ratio, so on average the front
+    moves as if each week's fighting took a sector with that probability; but the gains
+    accumulate, as the Kursk front's did, instead of coming all or nothing. Returns -1
+    (Ukraine loses a sector), +1 (retakes one) or 0 per column."""
+    c = s.p.combat
+    sigma = np.maximum(c.noise, _TINY)[:, None]  # no fog: a step at the threshold
+    log_ratio = np.log(np.maximum(a_eff, _TINY)) - np.log(np.maximum(d_eff, _TINY))
+    gain = ndtr((log_ratio - np.log(c.breakthrough_ratio)[:, None]) / sigma)
+    back = ndtr((-log_ratio - np.log(c.counterattack_ratio)[:, None]) / sigma)
+    luck = np.exp(sigma * fog - sigma * sigma / 2.0)
+    s.progress = np.where(contact, s.progress + (gain - back) * luck, s.progress)
+    change = np.where(s.progress >= 1.0, -1, 0)
+    change = np.where((s.progress <= -1.0) & (s.depth < s.rows), 1, change)
+    s.progress = np.clip(s.progress + change, -1.0, 1.0)
+    return change
+
+
+_TINY = 1e-300
+"""Stands in for zero under a logarithm or a division (a column with no defender left:
+the attacker's ratio is effectively infinite)."""
+
+
 def _apply_losses(s: BatchState, before: np.ndarray, casualties: np.ndarray,
-                  contact: np.ndarray) -> None:
+                  contact: np.ndarray, prisoner_draw: np.ndarray) -> None:
     """Casualties, prisoners, morale, learning and the ineffective-unit rule."""
     p, u = s.p, s.units
     u.strength = np.maximum(before - casualties, 0.0)
     s.week_casualties = s.by_side(casualties)
     s.casualties += s.week_casualties
 
-    # Prisoners: each North Korean casualty is captured with probability prisoner_share
-    # (a Poisson count with that mean, capped at the casualties: prisoners are rare).
-    nk_cas = np.floor(s.week_casualties[:, Side.NORTH_KOREA])
-    draw = rng.uniform_per_run(s.keys, rng.Site.PRISONERS, s.week)
-    s.week_prisoners = np.minimum(rng.poisson(nk_cas * p.north_korea.prisoner_share, draw),
-                                  nk_cas)
+    # Prisoners: each North Korean casualty is taken alive with capture_probability (a
+    # Poisson count with that mean, capped at the casualties: prisoners are rare).
+    nk_cas = s.week_casualties[:, Side.NORTH_KOREA]
+    s.week_prisoners = np.minimum(
+        rng.poisson(nk_cas * p.north_korea.capture_probability, prisoner_draw), nk_cas)
     s.prisoners += s.week_prisoners
 
     lost = np.divide(casualties, before, out=np.zeros_like(before), where=before > 0)
@@ -139,25 +181,32 @@ def _apply_losses(s: BatchState, before: np.ndarray, casualties: np.ndarray,
     lr = p.north_korea.learning_rate[:, None]
     u.experience = np.where(learns, u.experience + lr * (1.0 - u.experience), u.experience)
     u.active &= u.strength >= INEFFECTIVE_SHARE * p.front.unit_size[:, None]
+    u.touch()
     s.contact = contact
 
 
 def _move_front(s: BatchState, change: np.ndarray) -> None:
     """Sectors change hands; units on columns Ukraine no longer holds shift to the nearest
     held column (ties: the lower index); Kursk is retaken when nothing is held."""
-    old_area = s.area_km2()
+    if not change.any():
+        s.week_area_retaken = np.zeros(s.runs)
+        return
+    old_area = s.area
+    s.layout_version += 1
     s.depth = clamp(s.depth + change, 0, s.rows)
-    area = s.area_km2()
+    s.area = area = s.depth.sum(axis=1) * s.p.front.sector_km2
     s.week_area_retaken = np.maximum(0.0, old_area - area)
     lost = s.depth == 0
-    if lost.any():
-        held = ~lost
-        c = np.arange(s.columns)
-        dist = np.abs(c[:, None] - c[None, :]).astype(float)  # (from, to)
+    held = ~lost
+    on_lost = lost.ravel()[s.flat_column] & held.any(axis=1)[:, None] & (s.units.side >= 0)
+    if on_lost.any():
+        dist = np.abs(_COLUMNS[: s.columns, None] - _COLUMNS[None, : s.columns])  # from, to
         nearest = np.argmin(np.where(held[:, None, :], dist[None], np.inf), axis=2)
         u = s.units
-        on_lost = lost.ravel()[s.flat_column] & held.any(axis=1)[:, None]
         u.column = np.where(on_lost, nearest.ravel()[s.flat_column], u.column)
         s.refresh_columns()
     newly = np.isnan(s.retaken_week) & (area <= 0) & (s.initial_area > 0)
     s.retaken_week[newly] = s.week + 1
+
+
+_COLUMNS = np.arange(64, dtype=float)

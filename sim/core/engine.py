@@ -2,7 +2,8 @@
 
 :func:`step_week` is the one place that says in which order the rules run; the Mesa model
 (:mod:`sim.core.model`, a batch of one) and :func:`run_batch` (thousands of runs) both call
-it. Order within a week: North Korean arrival, the week's fighting on every contested
+it. Order within a week: the injects due that week (:mod:`sim.core.injects`),
+North Korean units entering the line, the week's fighting on every contested
 column (:mod:`sim.core.combat`), then the states' rules (Russia, North Korea, Ukraine,
 China, South Korea, NATO/US), the escalation index, and the weekly series.
 """
@@ -19,6 +20,7 @@ from sim.core import (
     china,
     combat,
     escalation,
+    injects,
     nato,
     north_korea,
     russia,
@@ -44,7 +46,8 @@ def step_week(s: BatchState) -> None:
     """Advance every run of the batch by one week (nothing past the horizon)."""
     if s.week >= s.horizon:
         return
-    north_korea.arrive(s)
+    injects.apply(s)
+    north_korea.enter(s)
     combat.fight(s)
     s.week += 1
     russia.step(s)
@@ -58,9 +61,11 @@ def step_week(s: BatchState) -> None:
 
 
 def start(p: Params, seeds: Sequence[int] | np.ndarray, horizon: int,
-          record_series: bool = True) -> BatchState:
-    """Week 0 of a batch, with week 0 of the series recorded."""
-    s = new_state(p, seeds, horizon, record=len(series.SERIES) if record_series else 0)
+          record_series: bool = True, reserve_waves: tuple[int, ...] = ()) -> BatchState:
+    """Week 0 of a batch, with week 0 of the series recorded (``reserve_waves``: see
+    :func:`sim.core.state.new_state`)."""
+    s = new_state(p, seeds, horizon, record=len(series.SERIES) if record_series else 0,
+                  reserve_waves=reserve_waves)
     series.record(s)
     return s
 

@@ -21,19 +21,24 @@ if TYPE_CHECKING:
     from sim.core.state import BatchState
 
 
-def index(s: BatchState) -> np.ndarray:
-    """The week's escalation index of every run (see the module docstring)."""
+def _coefficients(s: BatchState) -> tuple[np.ndarray, ...]:
+    """The formula's weights over their sum, times 100, with each term's scale folded in
+    (0 when every weight is 0); parameters may change by inject, so kept a week at a time."""
     e = s.p.escalation
     total = e.weight_rok + e.weight_nk + e.weight_tech + e.weight_nato + e.weight_desperation
-    commit = np.where(e.nk_reference_troops > 0,
-                      np.minimum(1.0, s.nk.troops_in_russia(s)
-                                 / np.maximum(e.nk_reference_troops, 1)), 0.0)
-    score = (e.weight_rok * s.rok.rung / (len(ROK_RUNGS) - 1)
-             + e.weight_nk * commit
-             + e.weight_tech * s.ru.tech_level
-             + e.weight_nato * s.nato.rung / (len(NATO_RUNGS) - 1)
-             + e.weight_desperation * s.ru.desperation)
-    return np.divide(100.0 * score, total, out=np.zeros(s.runs), where=total > 0)
+    scale = np.divide(100.0, total, out=np.zeros(s.runs), where=total > 0)
+    return (scale * e.weight_rok / (len(ROK_RUNGS) - 1), scale * e.weight_nk,
+            scale * e.weight_tech, scale * e.weight_nato / (len(NATO_RUNGS) - 1),
+            scale * e.weight_desperation, 1.0 / e.nk_reference_troops)
+
+
+def index(s: BatchState) -> np.ndarray:
+    """The week's escalation index of every run (see the module docstring)."""
+    rok, nk, tech, nato, desp, per_troop = s.memo("escalation", lambda: _coefficients(s),
+                                                  per_week=True)
+    commit = np.minimum(1.0, s.nk.troops_in_russia(s) * per_troop)
+    return (rok * s.rok.rung + nk * commit + tech * s.ru.tech_level + nato * s.nato.rung
+            + desp * s.ru.desperation)
 
 
 def update(s: BatchState) -> None:

@@ -24,18 +24,32 @@ class Seen:
     retaken: np.ndarray
     waves: np.ndarray
     drawdowns: np.ndarray
+    pullbacks: np.ndarray
+    assaulting: np.ndarray
+    resting: np.ndarray
 
     @classmethod
-    def nothing(cls, runs: int) -> Seen:
-        """Before the run starts: nothing reported yet."""
-        zeros = np.zeros(runs, dtype=np.int64)
-        no = np.zeros(runs, dtype=bool)
-        return cls(no, zeros, zeros, no, zeros, zeros)
+    def at_start(cls, s: BatchState) -> Seen:
+        """Before the run starts: only the rung Seoul already stood on is known."""
+        zeros = np.zeros(s.runs, dtype=np.int64)
+        no = np.zeros(s.runs, dtype=bool)
+        return cls(no, s.p.south_korea.initial_rung.astype(np.int64), zeros, no, zeros, zeros,
+                   zeros, no, no)
 
 
 def seen(s: BatchState) -> Seen:
     return Seen(s.nk.deployed.copy(), s.rok.rung.copy(), s.nato.rung.copy(),
-                ~np.isnan(s.retaken_week), s.nk.waves.copy(), s.nk.drawdowns.copy())
+                ~np.isnan(s.retaken_week), s.nk.waves.copy(), s.nk.drawdowns.copy(),
+                s.nk.pullbacks.copy(), s.nk.assaulting.copy(), s.units.resting.any(axis=1))
+
+
+def signature(s: BatchState, run: int) -> tuple:
+    """What the log tells, for one run, as plain values: when it has not changed since last
+    week there is nothing to tell (a cheap test for the Mesa model, a batch of one)."""
+    nk = s.nk
+    return (bool(nk.deployed[run]), bool(nk.assaulting[run]), int(s.rok.rung[run]),
+            int(s.nato.rung[run]), bool(np.isnan(s.retaken_week[run])), int(nk.waves[run]),
+            int(nk.drawdowns[run]), int(nk.pullbacks[run]), bool(s.units.resting[run].any()))
 
 
 def new_events(s: BatchState, before: Seen, run: int) -> list[str]:
@@ -43,6 +57,12 @@ def new_events(s: BatchState, before: Seen, run: int) -> list[str]:
     out: list[str] = []
     if s.nk.deployed[run] and not before.nk_deployed[run]:
         out.append("North Korean units enter combat in Kursk")
+    if s.nk.assaulting[run] and not before.assaulting[run]:
+        out.append("North Korea's main body joins sustained assaults")
+    if s.nk.pullbacks[run] > before.pullbacks[run]:
+        out.append("North Korean units are pulled back to rest after heavy losses")
+    if before.resting[run] and not s.units.resting[run].any():
+        out.append("North Korean units return to the line")
     for r in range(int(before.rok_rung[run]) + 1, int(s.rok.rung[run]) + 1):
         out.append(ROK_RUNG_EVENTS[r])
     if s.nato.rung[run] > before.nato_rung[run]:

@@ -11,7 +11,7 @@ the batch function in the module named after it. The model never writes files.
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
+from dataclasses import dataclass
 from typing import Any
 
 import mesa
@@ -141,9 +141,27 @@ class Nato(StateActor):
     rung = _view("nato", "rung", "0-2")
 
 
-def _reported(i: int, model: EscalationModel) -> float:
-    """A series' value at the model's current week (the engine recorded it)."""
-    return float(model.state.record[0, model.state.week, i])
+def _reporters() -> dict[str, Any]:
+    """Mesa model reporters, one per series: the values the engine recorded for the current
+    week (read once a week into ``model._row`` as plain floats)."""
+    return {x.name: (lambda m, i=i: m._row[i]) for i, x in enumerate(SERIES)}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A run stopped at a week (see :meth:`EscalationModel.snapshot`)."""
+
+    config: Scenario
+    seed: int
+    horizon: int
+    state: BatchState
+    series: dict[str, list[float]]
+    events: list[tuple[int, str]]
+    running: bool
+
+    @property
+    def week(self) -> int:
+        return self.state.week
 
 
 class EscalationModel(mesa.Model):
@@ -161,27 +179,32 @@ class EscalationModel(mesa.Model):
     ) -> None:
         super().__init__(rng=rng)
         cfg = scenario if scenario is not None else Scenario()
-        self.config = cfg
-        self.seed = (int(rng) if isinstance(rng, int | np.integer)
-                     else int(self.rng.integers(SEED_LIMIT)))
-        self.horizon = weeks if weeks is not None else cfg.weeks
-        self.state: BatchState = engine.start(Params.from_scenarios([cfg]), [self.seed],
-                                              self.horizon)
+        seed = (int(rng) if isinstance(rng, int | np.integer)
+                else int(self.rng.integers(SEED_LIMIT)))
+        horizon = weeks if weeks is not None else cfg.weeks
+        self._setup(cfg, seed, horizon,
+                    engine.start(Params.from_scenarios([cfg]), [seed], horizon))
+        self.events: list[tuple[int, str]] = []
+        self._seen = events.Seen.at_start(self.state)
+        self._after_week()
+        self.datacollector = mesa.DataCollector(model_reporters=_reporters())
+        self._row = self.state.record[0, self.state.week].tolist()
+        self.datacollector.collect(self)
+
+    def _setup(self, cfg: Scenario, seed: int, horizon: int, state: BatchState) -> None:
+        """The model around a batch state of one run: the map and the agents."""
+        self.config, self.seed, self.horizon, self.state = cfg, seed, horizon, state
         f = cfg.front
         self.rows = f.rows
         self.grid = OrthogonalMooreGrid((f.columns, f.rows), torus=False, random=self.random)
-        self.start_date = dt.date.fromisoformat(cfg.start_date)
-        self.initial_area_km2 = float(self.state.initial_area[0])
+        self.start_date = dt.date.fromisoformat(str(cfg.start_date))
+        self.initial_area_km2 = float(state.initial_area[0])
         self.ru, self.nk, self.ua = Russia(self), NorthKorea(self), Ukraine(self)
         self.china, self.rok, self.nato = China(self), SouthKorea(self), Nato(self)
         self._units: dict[int, Unit] = {}
         self._placed = np.zeros(0, dtype=np.int64)  # cell index each slot's agent is on
-        self.events: list[tuple[int, str]] = []
-        self._seen = events.Seen.nothing(1)
-        self._after_week()
-        self.datacollector = mesa.DataCollector(
-            model_reporters={x.name: partial(_reported, i) for i, x in enumerate(SERIES)})
-        self.datacollector.collect(self)
+        self._layout_seen = -1  # the state's layout_version the agents were placed for
+        self._signature: tuple = ()  # what the event log last saw (events.signature)
 
     @property
     def week(self) -> int:
@@ -194,6 +217,9 @@ class EscalationModel(mesa.Model):
             self.running = False
             return
         engine.step_week(self.state)
+        self._row = self.state.record[0, self.state.week].tolist()
+        self.events += [(self.week - 1, inj.describe())
+                        for _, inj, _ in self.state.inject_plan.get(self.week - 1, ())]
         self._after_week()
         self.datacollector.collect(self)
         if self.week >= self.horizon:
@@ -206,17 +232,31 @@ class EscalationModel(mesa.Model):
         self.running = False
         return self
 
-    def _after_week(self) -> None:
+    def _after_week(self, log_events: bool = True) -> None:
         """Unit agents for newly deployed slots, new cells for units whose line moved (a few
         a week), and the week's events."""
+        if self.state.layout_version != self._layout_seen:
+            self._place_units()
+        signature = events.signature(self.state, 0)
+        if signature != self._signature:
+            if log_events:
+                self.events += [(self.week, text) for text in
+                                events.new_events(self.state, self._seen, 0)]
+            self._seen = events.seen(self.state)
+            self._signature = signature
+
+    def _place_units(self) -> None:
+        """Move the Unit agents of units in the line (or resting) whose line moved, a few a
+        week; a unit out of the line for good stays where it last stood."""
         u = self.state.units
         depth = self.state.depth[0]
         cols = u.column[0]
         rows = np.where(u.side[0] == Side.UKRAINE, np.maximum(depth[cols] - 1, 0),
                         np.minimum(depth[cols], self.rows - 1))
-        target = np.where(u.deployed[0], cols * self.rows + rows, -1)
-        if len(self._placed) != len(target):
-            self._placed = np.full(len(target), -1)
+        if len(self._placed) != len(cols):
+            self._placed = np.full(len(cols), -1)
+        moving = u.active[0] | u.resting[0] | (u.deployed[0] & (self._placed < 0))
+        target = np.where(moving, cols * self.rows + rows, self._placed)
         for slot in np.flatnonzero(target != self._placed):
             cell = self.grid[(int(cols[slot]), int(rows[slot]))]
             agent = self._units.get(int(slot))
@@ -225,15 +265,41 @@ class EscalationModel(mesa.Model):
             else:
                 agent.cell = cell
         self._placed = target
-        self.events += [(self.week, text) for text in
-                        events.new_events(self.state, self._seen, 0)]
-        self._seen = events.seen(self.state)
+        self._layout_seen = self.state.layout_version
+
+    # ----------------------------------------------------------------- snapshots
+    def snapshot(self) -> Snapshot:
+        """Everything this run is now: the state arrays (which include where the run is in
+        its random numbers: they are a function of its key and the week), the weekly series
+        so far and the event log. ``EscalationModel.restore(snapshot)`` continues it
+        exactly as if it had never stopped."""
+        data = {k: list(v) for k, v in self.datacollector.model_vars.items()}
+        return Snapshot(self.config, self.seed, self.horizon, self.state.copy(), data,
+                        list(self.events), self.running)
+
+    @classmethod
+    def restore(cls, snapshot: Snapshot) -> EscalationModel:
+        """A model that continues from ``snapshot`` (the snapshot itself is not changed, so
+        one snapshot can seed many branches)."""
+        model = cls.__new__(cls)
+        mesa.Model.__init__(model, rng=snapshot.seed)
+        model._setup(snapshot.config, snapshot.seed, snapshot.horizon,
+                     snapshot.state.copy())
+        model.events = list(snapshot.events)
+        model._seen = events.seen(model.state)
+        model._after_week(log_events=False)
+        model.datacollector = mesa.DataCollector(model_reporters=_reporters())
+        model._row = model.state.record[0, model.state.week].tolist()
+        for name, values in snapshot.series.items():
+            model.datacollector.model_vars[name] = list(values)
+        model.running = snapshot.running
+        return model
 
     # ----------------------------------------------------------------- reporters
     @property
     def area_km2(self) -> float:
         """Ukrainian-held area of Kursk."""
-        return float(self.state.area_km2()[0])
+        return float(self.state.area[0])
 
     @property
     def depth(self) -> np.ndarray:

@@ -50,7 +50,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("retaken_week", "week", "week", "week Kursk was fully retaken (NaN: not retaken)",
             lambda s: s.retaken_week),
     Outcome("ukraine_area_end_km2", "level", "km²",
-            "Ukrainian-held area of Kursk at the horizon", lambda s: s.area_km2()),
+            "Ukrainian-held area of Kursk at the horizon", lambda s: s.area),
     Outcome("casualties_ukraine", "count", "personnel",
             "Ukrainian casualties (killed, wounded, captured)",
             lambda s: s.casualties[:, Side.UKRAINE]),

@@ -8,6 +8,7 @@ and the README table from drifting apart.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import Field
@@ -38,3 +39,18 @@ def param(
         description=doc,
         json_schema_extra={"unit": unit, "source": source, "kind": kind},
     )
+
+
+def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str | None:
+    """``"did you mean a, b?"`` for the names closest to a misspelt ``word``, or None.
+
+    The one did-you-mean of the project (scenario keys, ``--set``, ``[sweep]`` and
+    ``--param`` all use it). A very long ``word`` gets no suggestion: difflib is quadratic
+    and such a name is not a typo.
+    """
+    import difflib
+
+    if len(word) > 200:
+        return None
+    close = difflib.get_close_matches(word, list(choices), n=n, cutoff=0.6)
+    return f"did you mean {', '.join(close)}?" if close else None

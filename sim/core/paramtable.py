@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.core.injects import Inject
 from sim.core.scenario import SECTIONS, Scenario
 
 #: Fields of a scenario that are not model parameters.
@@ -30,7 +31,8 @@ class Params:
     ``weeks`` stays a per-run array too (the engine groups runs by horizon).
     """
 
-    def __init__(self, columns: dict[str, np.ndarray]) -> None:
+    def __init__(self, columns: dict[str, np.ndarray],
+                 injects: list[tuple[Inject, ...]] | None = None) -> None:
         self.columns = columns
         self.runs = len(next(iter(columns.values())))
         for section in SECTIONS:
@@ -39,6 +41,8 @@ class Params:
                 k[len(prefix):]: v for k, v in columns.items() if k.startswith(prefix)
             }))
         self.weeks = columns["weeks"]
+        #: Per run, its injects (a tuple shared by the runs of one scenario).
+        self.injects = injects if injects is not None else [()] * self.runs
 
     @classmethod
     def from_scenarios(cls, scenarios: Sequence[Scenario]) -> Params:
@@ -46,27 +50,26 @@ class Params:
         replicates is read once)."""
         first_seen: dict[int, int] = {}
         unique: list[dict[str, Any]] = []
+        unique_injects: list[tuple[Inject, ...]] = []
         index = np.empty(len(scenarios), dtype=np.int64)
         for i, sc in enumerate(scenarios):
             j = first_seen.get(id(sc))
             if j is None:
                 j = first_seen[id(sc)] = len(unique)
                 unique.append(_flat(sc))
+                unique_injects.append(tuple(sc.inject))
             index[i] = j
         names = list(unique[0])
         columns = {}
         for name in names:
             col = np.array([u[name] for u in unique])
             columns[name] = col[index]
-        return cls(columns)
+        return cls(columns, [unique_injects[j] for j in index])
 
     def take(self, rows: np.ndarray) -> Params:
         """The parameters of a subset of runs, in the order given."""
-        return Params({k: v[rows] for k, v in self.columns.items()})
-
-    def copy(self) -> Params:
-        """An independent copy (injects change parameters in place from their week on)."""
-        return Params({k: v.copy() for k, v in self.columns.items()})
+        return Params({k: v[rows] for k, v in self.columns.items()},
+                      [self.injects[r] for r in rows])
 
 
 def _flat(sc: Scenario) -> dict[str, Any]:

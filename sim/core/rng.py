@@ -52,10 +52,14 @@ class Site(IntEnum):
 
 
 def mix(x: np.ndarray) -> np.ndarray:
-    """The SplitMix64 finaliser, elementwise on uint64 (wrapping arithmetic)."""
-    x = (x ^ (x >> _S30)) * _M1
-    x = (x ^ (x >> _S27)) * _M2
-    return x ^ (x >> _S31)
+    """The SplitMix64 finaliser, elementwise on uint64 (wrapping arithmetic); returns a new
+    array (the work is done in place on one copy)."""
+    x = x ^ (x >> _S30)
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    x ^= x >> _S31
+    return x
 
 
 def run_keys(seeds: np.ndarray) -> np.ndarray:
@@ -64,18 +68,32 @@ def run_keys(seeds: np.ndarray) -> np.ndarray:
     return mix(mix(s + _GOLDEN) ^ _GOLDEN)
 
 
-def uniforms(keys: np.ndarray, site: Site, week: int, index: np.ndarray) -> np.ndarray:
-    """Uniforms on (0, 1), shape ``(runs, *index.shape[1:])`` or ``(runs, len(index))``.
+def draw_ids(site: Site, index: np.ndarray) -> np.ndarray:
+    """Identities of draws at a site: the site in the top byte, the index (a column, a unit
+    identity, 0 for a per-run draw) below 2**40. Draws of several sites can be
+    concatenated and hashed in one call of :func:`week_uniforms`."""
+    return (np.uint64(int(site)) << np.uint64(56)) | np.asarray(index, dtype=np.uint64)
 
-    ``index`` is either one row of indices shared by all runs (1-D) or one row per run
-    (2-D, e.g. unit identities). Never exactly 0 or 1, so quantile functions stay finite.
+
+def week_uniforms(keys: np.ndarray, week: int, ids: np.ndarray) -> np.ndarray:
+    """Uniforms on (0, 1) for draws ``ids`` (from :func:`draw_ids`) in ``week``.
+
+    ``ids`` is one row shared by all runs (1-D) or one row per run (2-D); the result has one
+    row per run. Never exactly 0 or 1, so quantile functions stay finite.
     """
-    idx = np.asarray(index, dtype=np.uint64)
-    counter = (np.uint64(int(site)) << np.uint64(56)) | (np.uint64(week) << np.uint64(40))
-    hashed = mix((idx | counter) + _GOLDEN)
-    k = keys[:, None] if idx.ndim == 1 else keys.reshape((-1,) + (1,) * (idx.ndim - 1))
-    x = mix(k ^ hashed)
-    return ((x >> _S11).astype(np.float64) + 0.5) * _TO_UNIT
+    hashed = mix((ids | (np.uint64(week) << np.uint64(40))) + _GOLDEN)
+    x = mix(keys[:, None] ^ hashed)
+    x >>= _S11
+    out = x.astype(np.float64)
+    out += 0.5
+    out *= _TO_UNIT
+    return out
+
+
+def uniforms(keys: np.ndarray, site: Site, week: int, index: np.ndarray) -> np.ndarray:
+    """Uniforms on (0, 1) at one site: one row per run, one column per index (``index``
+    shared by all runs, 1-D, or one row per run, 2-D, e.g. unit identities)."""
+    return week_uniforms(keys, week, draw_ids(site, index))
 
 
 def uniform_per_run(keys: np.ndarray, site: Site, week: int) -> np.ndarray:

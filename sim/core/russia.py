@@ -70,10 +70,12 @@ def step(s: BatchState) -> None:
     wc = s.week_casualties
     ru.loss_ewm = (1 - LOSS_SMOOTHING) * ru.loss_ewm + LOSS_SMOOTHING * (
         wc[:, Side.RUSSIA] + wc[:, Side.NORTH_KOREA])
-    loss_ref = np.maximum(NORMAL_WEEKLY_LOSS * p.troops_kursk, 1.0)
-    area_ratio = np.divide(s.area_km2(), s.initial_area, out=np.zeros(s.runs),
-                           where=s.initial_area > 0)
-    loss_ratio = np.minimum(MAX_LOSS_RATIO, ru.loss_ewm / loss_ref)
+    per_loss, per_area = s.memo("russia", lambda: (
+        1.0 / np.maximum(NORMAL_WEEKLY_LOSS * p.troops_kursk, 1.0),
+        np.divide(1.0, s.initial_area, out=np.zeros(s.runs), where=s.initial_area > 0)),
+        per_week=True)
+    area_ratio = s.area * per_area
+    loss_ratio = np.minimum(MAX_LOSS_RATIO, ru.loss_ewm * per_loss)
     ru.desperation = clamp(
         p.initial_desperation + p.desperation_area_weight * (area_ratio - 1.0)
         + p.desperation_loss_weight * (loss_ratio - 1.0) * 0.5, 0.0, 1.0)

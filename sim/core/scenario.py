@@ -11,21 +11,51 @@ Sources quoted below: "article" is ``shared/seed-article.txt`` (late October 202
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 import itertools
 import math
+import re
+import reprlib
 import tomllib
+import unicodedata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from sim.core.params import param
+from sim.core.injects import Inject
+from sim.core.params import did_you_mean, param
+from sim.core.policies import Policy
 from sim.errors import ScenarioError
+
+MAX_SCENARIO_BYTES = 1_000_000
+"""Largest scenario file read (the bundled ones are a few kB): a bigger file is refused at
+once instead of being parsed for minutes."""
+MAX_DEPTH = 16
+"""Deepest nesting of tables and lists a scenario may have (the schema needs 4)."""
+MAX_ERRORS_SHOWN = 6
+"""Problems listed in one message; the rest are counted (a file with hundreds of unknown
+keys gets a short message)."""
+MAX_NAME_LENGTH = 80
+"""Longest scenario name: it becomes a folder name (results/<name>-<seed>)."""
+
+# Strict types: a number written as text ("0.9") or a boolean is refused for a numeric
+# field instead of being converted; TOML gives each value its own type, so a value of the
+# wrong type is a mistake in the file.
+_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_assignment=False)
+    model_config = _STRICT
 
 
 class Front(_Section):
@@ -68,14 +98,30 @@ class NorthKorea(_Section):
         doc="North Korean troops sent to Russia in the first wave.",
     )
     troops_to_kursk: int = param(
-        8_000, ge=0, le=100_000, unit="personnel", kind="reported",
-        source="reported: ~8,000 moved toward Kursk (US Secretary of State, 31 Oct 2024)",
+        11_000, ge=0, le=100_000, unit="personnel", kind="reported",
+        source="record: ~11,000 had moved to Kursk by late October (NIS, Nov 2024); up to "
+        "8,000 (US Secretary of State, 31 Oct 2024); range 8,000-11,000",
         doc="Of those, the troops committed to the Kursk front.",
     )
     arrival_week: int = param(
-        3, ge=0, le=52, unit="weeks", kind="assumption",
-        source="article: 'completing their final preparations before joining Russian forces'",
-        doc="Week the first North Korean units enter combat.",
+        1, ge=0, le=52, unit="weeks", kind="reported",
+        source="record: first contact with Ukrainian forces in week 1 (Ukraine's defence "
+        "minister to KBS, 4-5 Nov 2024; US State Dept, 12 Nov: 'begun engaging'), weeks 1-2",
+        doc="Week the first North Korean units (the vanguard) enter combat.",
+    )
+    vanguard_share: float = param(
+        0.15, ge=0, le=1, unit="share", kind="assumption",
+        source="modeller: a probing force of one or two battalions per axis before the main "
+        "assault; the record has first contact in week 1 but sustained assaults only in week 6",
+        doc="Share of the Kursk contingent in the line from arrival_week, before the main "
+        "body joins the assault.",
+    )
+    assault_week: int = param(
+        5, ge=0, le=52, unit="weeks", kind="reported",
+        source="record: North Korean troops in sustained, large-scale assaults in week 6 (ISW, "
+        "6 Dec 2024; Pentagon, 16 Dec; NIS, 19 Dec), weeks 5-7",
+        doc="Week the main body of the Kursk contingent is committed to sustained assaults "
+        "(the assault fought in week 5 shows in the state at week 6, as reported).",
     )
     troop_quality: float = param(
         0.8, ge=0, le=1, unit="0-1", kind="assumption",
@@ -100,7 +146,7 @@ class NorthKorea(_Section):
         doc="Effectiveness lost to coordination at zero experience (shrinks with experience).",
     )
     drone_vulnerability: float = param(
-        1.6, ge=1, le=4, unit="x casualties", kind="assumption",
+        2.0, ge=1, le=4, unit="x casualties", kind="assumption",
         source="design: no experience of drone war",
         doc="Casualty multiplier at zero experience (shrinks to 1 with experience).",
     )
@@ -109,10 +155,34 @@ class NorthKorea(_Section):
         source="article: 'disguised as Buryats and Yakuts and sent to the front in civilian cars'",
         doc="Weeks over which the deployment stays (partly) deniable to outside observers.",
     )
-    prisoner_share: float = param(
-        0.02, ge=0, le=0.3, unit="share", kind="assumption",
-        source="modeller",
-        doc="Share of North Korean casualties taken prisoner.",
+    assault_exposure: float = param(
+        4.0, ge=1, le=8, unit="x exposure", kind="calibrated",
+        source="record: ~1,100 North Korean casualties by week 7 and ~3,000 by week 11 (NIS, "
+        "JCS, 19 Dec 2024-13 Jan 2025) after sustained assaults began in week 6; the model "
+        "without it gives a fifth of that",
+        doc="How much more exposed to fire North Korean infantry is while assaulting (dense "
+        "formations across open ground): multiplies their share and their column's losses.",
+    )
+    capture_probability: float = param(
+        0.0007, ge=0, le=0.05, unit="per casualty", kind="reported",
+        source="record: two wounded soldiers captured alive by 11 Jan 2025 (a third died of "
+        "wounds) against ~3,000 casualties (Zelensky; NIS): 2/3,000; soldiers were reported "
+        "to avoid capture",
+        doc="Probability that a North Korean casualty is taken prisoner alive.",
+    )
+    pullback_loss_share: float = param(
+        0.35, ge=0, le=1, unit="share", kind="calibrated",
+        source="record: units pulled off the line from mid-January 2025 (weeks 11-13) after "
+        "heavy losses (NYT ~30 Jan; NIS 4 Feb), when ~3,000-4,000 of ~11,000 had been hit; the "
+        "share is set so the model pulls back in weeks 11-13",
+        doc="Share of the Kursk contingent lost since it last entered the line at which its "
+        "units are pulled back to rest and refit (0: never).",
+    )
+    rest_weeks: int = param(
+        4, ge=1, le=52, unit="weeks", kind="assumption",
+        source="modeller: rest and refit before returning to the line (no return was reported "
+        "by 31 Jan 2025)",
+        doc="Weeks North Korean units spend off the line before they return.",
     )
     initial_prestige: float = param(
         0.6, ge=0, le=1, unit="0-1", kind="assumption",
@@ -207,8 +277,9 @@ class Russia(_Section):
         doc="Weight of recent Russian losses in desperation.",
     )
     finance_usd_per_soldier_month: float = param(
-        2_000.0, ge=0, le=20_000, unit="USD/soldier/month", kind="assumption",
-        source="article: Moscow 'will reward Kim with finance'; amount is the modeller's",
+        2_000.0, ge=0, le=20_000, unit="USD/soldier/month", kind="reported",
+        source="record: ~$2,000 a month per soldier, mostly kept by the state (NIS), range "
+        "$800-2,300; the article: Moscow 'will reward Kim with finance'",
         doc="Cash paid to Pyongyang per deployed soldier.",
     )
     food_tonnes_per_1000_week: float = param(
@@ -256,7 +327,10 @@ class Ukraine(_Section):
         doc="Equipment multiplier from Western support at the start.",
     )
     replacement_rate: float = param(
-        0.5, ge=0, le=2, unit="share of losses/week", kind="assumption", source="modeller",
+        0.8, ge=0, le=2, unit="share of losses/week", kind="calibrated",
+        source="calibrated: with it the model keeps ~450 km² Ukrainian-held at week 11, as "
+        "the record has it (DeepState, Russian MoD, mid-January 2025); Ukraine kept feeding "
+        "units into the salient",
         doc="Share of last week's losses replaced.",
     )
     rok_defensive_boost: float = param(
@@ -274,6 +348,24 @@ class Ukraine(_Section):
 class SouthKorea(_Section):
     """Seoul: threat perception, the graded ladder, and covert diplomacy."""
 
+    initial_rung: int = param(
+        2, ge=0, le=4, unit="rung 0-4", kind="reported",
+        source="record: demining vehicles, body armour and gas masks sent since 2022-23, "
+        "'not a reaction to the deployment': Seoul stands on the non-lethal aid rung at week 0",
+        doc="The ladder rung Seoul stands on before the deployment (2: non-lethal aid).",
+    )
+    crisis_week: int = param(
+        5, ge=0, le=520, unit="week", kind="reported",
+        source="record: martial law declared and lifted on 3 Dec 2024 (week 5), the President "
+        "impeached on 14 Dec; 'the weapons question froze'",
+        doc="Week a domestic crisis in Seoul freezes the ladder.",
+    )
+    crisis_weeks: int = param(
+        16, ge=0, le=520, unit="weeks", kind="assumption",
+        source="modeller: an acting government makes no new commitments until the crisis is "
+        "resolved; how long that would take was unknown in January 2025 (0: no crisis)",
+        doc="Weeks the ladder stays frozen from crisis_week.",
+    )
     initial_perception: float = param(
         0.2, ge=0, le=1, unit="0-1", kind="assumption", source="modeller",
         doc="Threat perception at the start.",
@@ -360,7 +452,9 @@ class Nato(_Section):
     """NATO/US: statements and Western support to Ukraine."""
 
     support_trigger_troops: int = param(
-        5_000, ge=0, le=100_000, unit="personnel", kind="assumption", source="modeller",
+        1_500, ge=0, le=100_000, unit="personnel", kind="calibrated",
+        source="record: the US allowed ATACMS strikes into Kursk in week 3 (17 Nov 2024), "
+        "citing the North Korean troops, two weeks after first contact",
         doc="North Korean troops seen in combat at which the West raises support (rung 2).",
     )
     support_increase: float = param(
@@ -389,17 +483,21 @@ class Combat(_Section):
         doc="Defender's firepower advantage.",
     )
     breakthrough_ratio: float = param(
-        3.5, ge=1, le=10, unit="ratio", kind="calibrated",
-        source="calibrated: 1,000 -> 700 km² Aug-Oct 2024 (article)",
-        doc="Attacker/defender effective-strength ratio that takes a sector.",
+        3.2, ge=1, le=10, unit="ratio", kind="calibrated",
+        source="calibrated: 1,000 -> 700 km² Aug-Oct 2024 (article), with Ukraine replacing "
+        "80 % of its losses",
+        doc="Attacker/defender effective-strength ratio at which a week's fighting gains half "
+        "a sector (the fog-blurred ratio passes it half the time).",
     )
     counterattack_ratio: float = param(
         3.0, ge=1, le=10, unit="ratio", kind="assumption", source="modeller",
-        doc="Defender/attacker ratio at which Ukraine retakes a sector.",
+        doc="Defender/attacker ratio at which Ukraine's counter-attacks win back half a "
+        "sector a week.",
     )
     noise: float = param(
         0.35, ge=0, le=2, unit="log-sd", kind="assumption", source="modeller",
-        doc="Week-to-week fog of war on the force ratio (log-normal sd).",
+        doc="Fog of war (log-normal sd): how sharply the weekly gain rises with the force "
+        "ratio, and how much a week's gain varies around its expectation.",
     )
     morale_recovery: float = param(
         0.1, ge=0, le=1, unit="1/week", kind="assumption", source="modeller",
@@ -440,12 +538,19 @@ class Escalation(_Section):
 class SweepRange(BaseModel):
     """An uncertain parameter's plausible range: ``low``/``high`` (numbers) or ``values``."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = _STRICT
 
     low: float | None = None
     high: float | None = None
     levels: int | None = None
     values: list[str | float | int] | None = None
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _no_booleans(cls, v: Any) -> Any:
+        if isinstance(v, list) and any(isinstance(x, bool) for x in v):
+            raise ValueError(f"values: expected numbers or text, got {_short(v)}")
+        return v
 
     @model_validator(mode="after")
     def _shape(self) -> SweepRange:
@@ -454,6 +559,8 @@ class SweepRange(BaseModel):
                 raise ValueError("give either low/high or values, not both")
             if not self.values:
                 raise ValueError("values must not be empty")
+            if len({isinstance(v, str) for v in self.values}) > 1:
+                raise ValueError(f"values mix text and numbers: {_short(self.values)}")
             return self
         if self.low is None or self.high is None:
             raise ValueError("expected low and high (numbers) or values (a list)")
@@ -467,7 +574,7 @@ class SweepRange(BaseModel):
 class Scenario(BaseModel):
     """One complete, validated scenario."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = _STRICT
 
     name: str = "defaults"
     description: str = ""
@@ -489,6 +596,9 @@ class Scenario(BaseModel):
     combat: Combat = Combat()
     escalation: Escalation = Escalation()
     sweep: dict[str, SweepRange] = {}
+    levers: dict[str, SweepRange] = {}
+    policies: dict[str, Policy] = {}
+    inject: list[Inject] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -516,19 +626,82 @@ class Scenario(BaseModel):
             raise ValueError(
                 "north_korea.drawdown_prestige must not exceed north_korea.reinforce_prestige"
             )
-        for dotted, rng in self.sweep.items():
-            _check_sweep_entry(dotted, rng)
+        if self.north_korea.assault_week < self.north_korea.arrival_week:
+            raise ValueError(
+                "north_korea.assault_week must not come before north_korea.arrival_week"
+            )
+        self._check_moves()
         return self
 
-    @field_validator("start_date")
-    @classmethod
-    def _date(cls, v: str) -> str:
-        import datetime as dt
+    def _check_moves(self) -> None:
+        """Injects fire inside the horizon and change parameters a run can change; levers
+        are parameters that are not also uncertainties; policies set levers."""
+        start = dt.date.fromisoformat(str(self.start_date))
+        injects = []
+        for i, inj in enumerate(self.inject):
+            try:
+                inj = inj.at_week(start)
+            except ValueError as exc:
+                raise ValueError(f"inject[{i}]: {exc}") from None
+            if inj.week >= self.weeks:
+                raise ValueError(f"inject[{i}]: week {inj.week} is past the horizon "
+                                 f"({self.weeks} weeks)")
+            for name in inj.set:
+                check_changeable(name, f"inject[{i}].set")
+            injects.append(inj)
+        self.inject = injects
+        if any(i.set for i in injects):  # the values, applied in week order, must validate
+            later: dict[str, Any] = {}
+            for inj in sorted(injects, key=lambda i: i.week):
+                later.update(inj.set)
+            try:
+                self.model_copy(update={"inject": [], "policies": {}}).with_overrides(
+                    later, origin="inject")
+            except ScenarioError as exc:
+                msg = exc.message.removeprefix("inject: ").removeprefix("(document): ")
+                raise ValueError(f"inject set (the changes, in week order): {msg}") from None
+        for name in self.levers:
+            check_changeable(name, "levers")
+            if name in self.sweep:
+                raise ValueError(f"levers: '{name}' is also in [sweep]: a parameter is either "
+                                 "a choice (lever) or an uncertainty, not both")
+            try:
+                check_sweep_range(name, self.levers[name])
+            except ValueError as exc:
+                raise ValueError(f"levers: {exc}") from None
+        for pname, policy in self.policies.items():
+            if not _SLUG.match(pname):
+                raise ValueError(f"policies: name '{pname}' must be letters, digits, '-' or "
+                                 "'_'")
+            for name in policy.set:
+                check_changeable(name, f"policies.{pname}.set")
+                if self.levers and name not in self.levers:
+                    raise ValueError(f"policies.{pname}.set: '{name}' is not a lever "
+                                     f"(levers: {', '.join(self.levers)})")
 
-        try:
-            dt.date.fromisoformat(v)
-        except ValueError as exc:
-            raise ValueError("expected an ISO date such as 2024-10-28") from exc
+    @field_validator("sweep")
+    @classmethod
+    def _sweep(cls, v: dict[str, SweepRange]) -> dict[str, SweepRange]:
+        for dotted, rng in v.items():
+            check_sweep_range(dotted, rng)
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return check_slug(v)
+
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        # A TOML date (start_date = 2024-10-28, unquoted) is a date: accept it as such.
+        if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+            return v.isoformat()
+        if isinstance(v, str):
+            try:
+                dt.date.fromisoformat(v)
+            except ValueError as exc:
+                raise ValueError("expected an ISO date such as 2024-10-28") from exc
         return v
 
     def with_overrides(self, overrides: dict[str, Any], origin: str = "--set") -> Scenario:
@@ -538,10 +711,33 @@ class Scenario(BaseModel):
             _set_dotted(data, dotted, value, origin)
         return validate_scenario(data, origin)
 
+    def with_injects(self, injects: list[dict[str, Any]], origin: str = "--inject"
+                     ) -> Scenario:
+        """A copy with more injects (tables as in ``[[inject]]``), validated."""
+        data = self.model_dump()
+        data["inject"] = [*data["inject"], *injects]
+        return validate_scenario(data, origin)
+
     def digest(self) -> str:
         """A short hash of the resolved parameters (not the file's formatting)."""
         text = self.model_dump_json(exclude={"sweep"})
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_FIXED = ("weeks", "start_date")
+"""Parameters a run cannot change once it started: its horizon, its calendar, its map."""
+
+
+def check_changeable(name: str, where: str) -> None:
+    """A parameter that injects, levers and policies may set."""
+    if name not in parameter_names():
+        hint = did_you_mean(name, parameter_names())
+        raise ValueError(f"{where}: '{_short(name)}' is not a parameter"
+                         + (f" ({hint})" if hint else ""))
+    if name in _FIXED or name.startswith("front."):
+        raise ValueError(f"{where}: '{name}' is fixed when a run starts (the horizon, the "
+                         "calendar and the map cannot change mid-run)")
 
 
 SECTIONS: dict[str, type[_Section]] = {
@@ -563,11 +759,7 @@ def parameter_info(dotted: str) -> dict[str, Any]:
     """Type, bounds, unit, source and doc of one dotted parameter."""
     if dotted not in parameter_names():
         raise ScenarioError(f"unknown parameter '{dotted}'", hint=_suggest(dotted))
-    if "." in dotted:
-        section, name = dotted.split(".", 1)
-        field = SECTIONS[section].model_fields[name]
-    else:
-        field = Scenario.model_fields[dotted]
+    field = _field(dotted)
     info: dict[str, Any] = {"name": dotted, "default": field.default, "doc": field.description}
     info.update(field.json_schema_extra or {})  # type: ignore[arg-type]
     info["type"] = getattr(field.annotation, "__name__", str(field.annotation))
@@ -596,34 +788,76 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     nothing else escapes for any input document.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: no such scenario file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read the file ({exc})") from exc
+    text = read_scenario_text(path)
     scenario = parse_scenario(text, str(path), default_name=path.stem)
     if overrides:
         scenario = scenario.with_overrides(overrides, origin=f"{path} (--set)")
     return scenario
 
 
+def read_scenario_text(path: Path) -> str:
+    """The text of a scenario file, refusing what is not one: a missing path, a folder, a
+    device or pipe, a file over :data:`MAX_SCENARIO_BYTES`, bytes that are not UTF-8."""
+    try:
+        if path.is_dir():
+            raise ScenarioError(f"{path}: is a folder, expected a scenario file (.toml)")
+        if not path.exists():
+            raise ScenarioError(f"{path}: no such scenario file")
+        if not path.is_file():
+            raise ScenarioError(f"{path}: not a regular file, expected a scenario file (.toml)")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_SCENARIO_BYTES + 1)
+    except ValueError as exc:  # a NUL byte in the path
+        raise ScenarioError(f"{path!r}: not a usable file name ({exc})") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{path}: larger than {MAX_SCENARIO_BYTES:,} bytes; a scenario "
+                            "file is a few kB", hint="is this the right file?")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") \
+            from None
+
+
 def parse_scenario(text: str, origin: str, default_name: str = "unnamed") -> Scenario:
     """Validate a scenario from TOML text; ``origin`` names it in error messages."""
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{origin}: larger than {MAX_SCENARIO_BYTES:,} characters")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{origin}: not valid TOML: {exc}") from exc
+        raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{origin}: nested more than {MAX_DEPTH} levels deep") from None
     data.setdefault("name", default_name)
     return validate_scenario(data, origin)
 
 
+def _depth(data: Any) -> int:
+    """How deeply tables and lists nest (iteratively: no recursion on hostile input)."""
+    deepest, stack = 0, [(data, 0)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > MAX_DEPTH:
+            break
+        if isinstance(node, dict):
+            stack += [(v, d + 1) for v in node.values()]
+        elif isinstance(node, list):
+            stack += [(v, d + 1) for v in node]
+    return deepest
+
+
 def validate_scenario(data: dict[str, Any], origin: str) -> Scenario:
     """Validate a nested dict, turning pydantic's errors into one readable message."""
+    if _depth(data) > MAX_DEPTH:
+        raise ScenarioError(f"{origin}: nested more than {MAX_DEPTH} levels deep")
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_format_errors(exc, origin)) from None
+        raise ScenarioError(format_errors(exc, origin)) from None
     except (RecursionError, OverflowError) as exc:  # pathological nesting or numbers
         raise ScenarioError(f"{origin}: cannot read the document ({exc})") from None
 
@@ -632,8 +866,25 @@ def parse_value(text: str) -> Any:
     """A ``--set`` value: TOML syntax where it parses (numbers, booleans), else a string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError, KeyError):
         return text
+
+
+def check_slug(name: str) -> str:
+    """A scenario name that is safe as a folder name: no path separator, no leading dot (so
+    no ``.`` or ``..``), no ``..``, no control characters, at most
+    :data:`MAX_NAME_LENGTH` characters."""
+    if not name.strip():
+        raise ValueError("expected a name (it names the result folder)")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValueError(f"longer than {MAX_NAME_LENGTH} characters (it names the result "
+                         "folder)")
+    bad = [c for c in name if c in "/\\:" or unicodedata.category(c)[0] == "C"]
+    if bad or name.startswith(".") or ".." in name or name != name.strip():
+        shown = repr(bad[0]) if bad else "a leading dot, '..' or outer spaces"
+        raise ValueError(f"{name!r} cannot name a folder ({shown}); use letters, digits, "
+                         "'-' and '_'")
+    return name
 
 
 def parse_assignments(items: list[str]) -> dict[str, Any]:
@@ -650,7 +901,7 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
 def _set_dotted(data: dict[str, Any], dotted: str, value: Any, origin: str) -> None:
     if dotted not in parameter_names():
         raise ScenarioError(
-            f"{origin}: {dotted}: unknown parameter", hint=_suggest(dotted)
+            f"{origin}: {_short(dotted)}: unknown parameter", hint=_suggest(dotted)
         )
     node = data
     *parents, leaf = dotted.split(".")
@@ -659,26 +910,74 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any, origin: str) -> N
     node[leaf] = value
 
 
-def _check_sweep_entry(dotted: str, rng: SweepRange) -> None:
-    if dotted not in parameter_names() or dotted == "start_date":
-        raise ValueError(f"sweep: '{dotted}' is not a parameter{_suggest_suffix(dotted)}")
+@functools.cache
+def _sweepable() -> tuple[str, ...]:
+    return tuple(n for n in parameter_names()
+                 if parameter_info(n)["type"] in ("int", "float", "category"))
+
+
+def sweepable_names() -> list[str]:
+    """Parameters a sweep can vary: every number and every category of the schema."""
+    return list(_sweepable())
+
+
+def check_sweep_range(dotted: str, rng: SweepRange) -> str:
+    """The one check of a swept parameter (a scenario's ``[sweep]`` entry and ``--param``
+    alike), driven by the schema: the name exists and can be swept, a category takes
+    values among its choices, numbers stay within the parameter's bounds and have its type.
+    Returns the kind to sweep it as: 'float', 'int' or 'category' (a list of values).
+    Raises ValueError with a message that names the parameter."""
+    if dotted not in sweepable_names():
+        hint = did_you_mean(dotted, sweepable_names())
+        raise ValueError(f"'{_short(dotted)}' is not a parameter that can be swept"
+                         + (f" ({hint})" if hint else ""))
     info = parameter_info(dotted)
     if rng.values is not None:
-        choices = info.get("choices")
-        if choices is not None:
-            bad = [v for v in rng.values if v not in choices]
-            if bad:
-                raise ValueError(f"sweep.{dotted}: {bad} not among {choices}")
-        return
+        for v in rng.values:
+            check_parameter_value(dotted, v)
+        return "category"
     if info["type"] == "category":
-        raise ValueError(f"sweep.{dotted}: a category takes values = [...], not low/high")
+        raise ValueError(f"{dotted} is a category: give its values, e.g. "
+                         f"values = {list(info.get('choices', []))}")
     lo, hi = info.get("ge", info.get("gt", -math.inf)), info.get("le", math.inf)
     assert rng.low is not None and rng.high is not None
-    if rng.low < lo or rng.high > hi:
+    if rng.low < lo or rng.high > hi or ("gt" in info and rng.low <= info["gt"]):
         raise ValueError(
-            f"sweep.{dotted}: range [{rng.low:g}, {rng.high:g}] leaves the parameter's "
-            f"bounds [{lo:g}, {hi:g}]"
+            f"{dotted}: range {rng.low:g}:{rng.high:g} leaves the parameter's bounds "
+            f"{lo:g}:{hi:g}"
         )
+    return info["type"]
+
+
+@functools.cache
+def _adapter(dotted: str) -> TypeAdapter:
+    field = _field(dotted)
+    annotation = (Annotated[field.annotation, *field.metadata]  # type: ignore[name-defined]
+                  if field.metadata else field.annotation)
+    return TypeAdapter(annotation, config=ConfigDict(strict=True, allow_inf_nan=False))
+
+
+def check_parameter_value(dotted: str, value: Any) -> Any:
+    """Validate one value of one parameter on its own (type and bounds, strictly); raises
+    ValueError naming the parameter and what was expected."""
+    try:
+        return _adapter(dotted).validate_python(value)
+    except ValidationError as exc:
+        raise ValueError(f"{dotted}: {_error_text(exc.errors()[0])}") from None
+
+
+def _field(dotted: str) -> Any:
+    if "." in dotted:
+        section, name = dotted.split(".", 1)
+        return SECTIONS[section].model_fields[name]
+    return Scenario.model_fields[dotted]
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A bounded repr of any value, however large or deeply nested."""
+    r = reprlib.Repr(maxlevel=3, maxstring=limit, maxother=limit, maxlist=6, maxdict=6)
+    text = r.repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 _MESSAGES = {
@@ -701,38 +1000,39 @@ _MESSAGES = {
 }
 
 
-def _format_errors(exc: ValidationError, origin: str) -> str:
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if p not in ("", "__root__"))
-        etype = err["type"]
-        if etype == "extra_forbidden":
-            msg = "unknown parameter" + _suggest_suffix(loc)
-        elif etype == "value_error":
-            msg = str(err.get("ctx", {}).get("error", err["msg"]))
-        elif etype in _MESSAGES:
-            try:
-                msg = _MESSAGES[etype].format(**err.get("ctx", {}))
-            except (KeyError, IndexError):
-                msg = err["msg"]
-        else:
+def _error_text(err: Any) -> str:
+    """One pydantic error as plain words, with the offending value (bounded)."""
+    etype = err["type"]
+    if etype == "value_error":
+        msg = str(err.get("ctx", {}).get("error", err["msg"]))
+    elif etype in _MESSAGES:
+        try:
+            msg = _MESSAGES[etype].format(**err.get("ctx", {}))
+        except (KeyError, IndexError):
             msg = err["msg"]
-        if etype not in ("extra_forbidden", "missing", "value_error") and "input" in err:
-            shown = repr(err["input"])
-            msg += f", got {shown[:60]}"
-        lines.append(f"{origin}: {loc or '(document)'}: {msg}")
+    else:
+        msg = err["msg"]
+    if etype not in ("extra_forbidden", "missing", "value_error") and "input" in err:
+        got = err["input"]
+        msg += f", got {_short(repr(got) if isinstance(got, str) else got)}"
+    return msg
+
+
+def format_errors(exc: ValidationError, origin: str) -> str:
+    errors = exc.errors()
+    lines = []
+    for err in errors[:MAX_ERRORS_SHOWN]:
+        loc = ".".join(str(p) for p in err["loc"] if p not in ("", "__root__"))
+        if err["type"] == "extra_forbidden":
+            hint = did_you_mean(loc, parameter_names(), n=1)
+            msg = "unknown parameter" + (f" ({hint})" if hint else "")
+        else:
+            msg = _error_text(err)
+        lines.append(f"{origin}: {_short(loc, 120) or '(document)'}: {msg}")
+    if len(errors) > MAX_ERRORS_SHOWN:
+        lines.append(f"{origin}: ... and {len(errors) - MAX_ERRORS_SHOWN} more problems")
     return "\n".join(lines)
 
 
 def _suggest(dotted: str) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(dotted, parameter_names(), n=3, cutoff=0.6)
-    return f"did you mean {', '.join(close)}?" if close else "run `wargame describe` to list them"
-
-
-def _suggest_suffix(dotted: str) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(dotted, parameter_names(), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]}?)" if close else ""
+    return did_you_mean(dotted, parameter_names()) or "run `wargame describe` to list them"

@@ -5,7 +5,9 @@ disguise lets them be seen), the combat experience they gain, and technology Rus
 the North. Covert diplomacy with Beijing damps it and raises every threshold. The ladder
 follows the article: statements and sanctions, non-lethal aid, defensive weapons to Kyiv,
 then offensive weapons "if the threshold is exceeded"; it only climbs ("step by step with
-the North's moves").
+the North's moves"). Seoul starts on ``initial_rung`` (non-lethal aid, flowing since
+2022-23: the record), and a domestic crisis can freeze the ladder (martial law and the
+impeachment in December 2024: the record).
 """
 
 from __future__ import annotations
@@ -54,11 +56,14 @@ class SouthKoreaState:
 
 
 def init(s: BatchState) -> SouthKoreaState:
-    rok = SouthKoreaState(
-        perception=s.p.south_korea.initial_perception.astype(float).copy(),
-        rung=np.zeros(s.runs, dtype=np.int64),
-        rung_week=np.full((s.runs, len(ROK_RUNGS)), np.nan),
-    )
+    """Seoul stands on ``initial_rung`` before the deployment (non-lethal aid had flowed
+    since 2022-23, the record): those rungs count as reached at week 0."""
+    p = s.p.south_korea
+    rung = p.initial_rung.astype(np.int64)
+    rung_week = np.where(np.arange(len(ROK_RUNGS))[None, :] <= rung[:, None], 0.0, np.nan)
+    rung_week[:, 0] = np.nan
+    rok = SouthKoreaState(perception=p.initial_perception.astype(float).copy(), rung=rung,
+                          rung_week=rung_week)
     s.rok = rok
     update_rung(s)
     return rok
@@ -77,11 +82,15 @@ def delivered(s: BatchState, rung: int) -> np.ndarray:
 
 def nk_mean_experience(s: BatchState) -> np.ndarray:
     """Strength-weighted mean experience of North Korean units in the line (0 if none)."""
-    u = s.units
-    m = u.active & (u.side == Side.NORTH_KOREA)
-    w = np.where(m, u.strength, 0.0)
-    total = whole_sum(w)
-    return np.divide(row_sum(w * u.experience), total, out=np.zeros(s.runs), where=total > 0)
+
+    def compute() -> np.ndarray:
+        u = s.units
+        w = np.where(u.active & (u.side == Side.NORTH_KOREA), u.strength, 0.0)
+        total = whole_sum(w)
+        return np.divide(row_sum(w * u.experience), total, out=np.zeros(s.runs),
+                         where=total > 0)
+
+    return s.memo("nk_mean_experience", compute)
 
 
 def step(s: BatchState) -> None:
@@ -97,16 +106,41 @@ def step(s: BatchState) -> None:
     update_rung(s)
 
 
+def frozen(s: BatchState) -> np.ndarray:
+    """Whether a domestic crisis freezes the ladder this week (the record: martial law on
+    3 December 2024 and the impeachment on 14 December froze the weapons question)."""
+    p = s.p.south_korea
+    return (s.week >= p.crisis_week) & (s.week < p.crisis_week + p.crisis_weeks)
+
+
+def thresholds(s: BatchState) -> np.ndarray:
+    """The perception each rung 1-4 needs, per run (shape (runs, 4)): the scenario's
+    thresholds raised by what covert diplomacy achieves."""
+    p = s.p.south_korea
+
+    def compute() -> np.ndarray:
+        raise_by = p.diplomacy_threshold_raise * diplomacy_success(s)
+        return np.stack([p.statement_threshold, p.nonlethal_threshold, p.defensive_threshold,
+                         p.offensive_threshold], axis=1) + raise_by[:, None]
+
+    return s.memo("thresholds", compute, per_week=True)
+
+
+def rule_rung(s: BatchState) -> np.ndarray:
+    """The highest rung whose threshold perception has reached (0 if none), per run, as if
+    no crisis froze the ladder: what Seoul's own rule calls for now."""
+    # Thresholds rise rung by rung (the schema checks it, for injects and policies too),
+    # so the rungs reached are a prefix and their count is the highest one.
+    return (s.rok.perception[:, None] >= thresholds(s)).sum(axis=1)
+
+
 def update_rung(s: BatchState) -> None:
-    """Climb to the highest rung whose threshold (raised by diplomacy) perception reached."""
-    p, rok = s.p.south_korea, s.rok
-    raise_by = p.diplomacy_threshold_raise * diplomacy_success(s)
-    thresholds = np.stack([p.statement_threshold, p.nonlethal_threshold,
-                           p.defensive_threshold, p.offensive_threshold], axis=1)
-    reached = rok.perception[:, None] >= thresholds + raise_by[:, None]
-    # The highest rung k with threshold k reached (thresholds rise rung by rung).
-    new = np.where(reached.any(axis=1), len(ROK_RUNGS) - 1 - np.argmax(reached[:, ::-1],
-                                                                      axis=1), 0)
+    """Climb to the highest rung whose threshold (raised by diplomacy) perception reached,
+    unless a domestic crisis freezes the ladder."""
+    rok = s.rok
+    new = np.where(frozen(s), 0, rule_rung(s))
+    if not (new > rok.rung).any():
+        return
     r = np.arange(1, len(ROK_RUNGS))
     first = (rok.rung[:, None] < r) & (new[:, None] >= r)
     rok.rung_week[:, 1:] = np.where(first, float(s.week), rok.rung_week[:, 1:])

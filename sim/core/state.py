@@ -16,11 +16,22 @@ from typing import Any
 
 import numpy as np
 
-from sim.core import china, escalation, nato, north_korea, russia, south_korea, ukraine
+from sim.core import (
+    china,
+    escalation,
+    injects,
+    nato,
+    north_korea,
+    rng,
+    russia,
+    south_korea,
+    ukraine,
+)
 from sim.core.paramtable import Params
-from sim.core.rng import SEED_LIMIT, run_keys
 from sim.core.units import (
     EMPTY,
+    GROUP_NK_MAIN,
+    GROUP_NK_VANGUARD,
     GROUP_NK_WAVE0,
     GROUP_RUSSIA,
     GROUP_UKRAINE,
@@ -55,6 +66,7 @@ class BatchState:
     week_area_retaken: np.ndarray = field(default=None)  # km²
     retaken_week: np.ndarray = field(default=None)  # NaN until Kursk is fully retaken
     contact: np.ndarray = field(default=None)  # (runs, columns) last week's contact
+    progress: np.ndarray = field(default=None)  # (runs, columns) attacker's gains, sectors
     escalation: np.ndarray = field(default=None)
     escalation_peak: np.ndarray = field(default=None)
     ru: russia.RussiaState = field(default=None)
@@ -69,29 +81,51 @@ class BatchState:
     flat_column: np.ndarray = field(default=None)  # run * columns + column
     flat_front: np.ndarray = field(default=None)  # as flat_column, attackers + runs * columns
     flat_side: np.ndarray = field(default=None)  # run * 3 + side
+    fight_ids: np.ndarray = field(default=None)  # the week's draws: fog, casualties, prisoners
+    inject_plan: dict = field(default_factory=dict)  # week -> [planned injects]
+    inject_wave_group0: int = 0  # slot group of the first wave ordered by an inject
 
-    @property
-    def runs(self) -> int:
-        return len(self.seeds)
+    runs: int = 0
+    any_linear: bool = False  # some run uses the linear Lanchester law
+    layout_version: int = 0  # bumped when the front or a unit's column changes (the map)
+    area: np.ndarray = field(default=None)  # Ukrainian-held area of Kursk, km²
+    _memo: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict, repr=False)
 
-    def area_km2(self) -> np.ndarray:
-        """Ukrainian-held area of Kursk."""
-        return self.depth.sum(axis=1) * self.p.front.sector_km2
+    def memo(self, name: str, compute: Any, per_week: bool = False) -> np.ndarray:
+        """A derived value, computed once per change of the units (or, ``per_week``, once
+        a week): the rules ask for personnel by side a dozen times a week."""
+        key = self.week if per_week else self.units.version
+        hit = self._memo.get(name)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        value = compute()
+        self._memo[name] = (key, value)
+        return value
 
     def refresh_columns(self) -> None:
         """Recompute the flat column indices after units were placed or moved."""
+        self.layout_version += 1
         u, rc = self.units, self.runs * self.columns
         self.flat_column = (np.arange(self.runs) * self.columns)[:, None] + u.column
         self.flat_front = np.where(u.side == Side.UKRAINE, self.flat_column,
                                    np.where(u.side == EMPTY, 2 * rc, rc + self.flat_column))
 
+    def column_sums(self, x: np.ndarray) -> np.ndarray:
+        """Sums of a (runs, slots) array per front column, flat: the defender's (Ukraine's)
+        runs x columns, the attackers', then one bin for padding slots (which hold zeros),
+        so that ``sums[flat_front]`` gives every slot its column's sum. Term by term in slot
+        order, so a run's sums do not depend on its batch."""
+        rc = self.runs * self.columns
+        return np.bincount(self.flat_front.ravel(), weights=x.ravel(), minlength=2 * rc + 1)
+
+    def by_column_view(self, flat: np.ndarray) -> np.ndarray:
+        """A flat array laid out as :meth:`column_sums` as (2, runs, columns) (a view)."""
+        return flat[: 2 * self.runs * self.columns].reshape(2, self.runs, self.columns)
+
     def by_column(self, x: np.ndarray) -> np.ndarray:
         """Sums of a (runs, slots) array per front column: shape (2, runs, columns), the
-        defender's (Ukraine's) first, the attackers' second. Term by term in slot order, so a
-        run's sums do not depend on its batch."""
-        rc = self.runs * self.columns
-        sums = np.bincount(self.flat_front.ravel(), weights=x.ravel(), minlength=2 * rc + 1)
-        return sums[: 2 * rc].reshape(2, self.runs, self.columns)
+        defender's first, the attackers' second."""
+        return self.by_column_view(self.column_sums(x))
 
     def by_side(self, x: np.ndarray) -> np.ndarray:
         """Per-run sums of a (runs, slots) array by side: shape (runs, 3), Side order."""
@@ -100,13 +134,21 @@ class BatchState:
 
     def personnel(self) -> np.ndarray:
         """Soldiers in the line by side: shape (runs, 3)."""
-        return self.by_side(np.where(self.units.active, self.units.strength, 0.0))
+        return self.memo("personnel", lambda: self.by_side(
+            np.where(self.units.active, self.units.strength, 0.0)))
 
     def refresh_sides(self) -> None:
-        """The side index (fixed for a run: a slot's side never changes)."""
+        """Indices fixed for a run (a slot's side and identity never change): by side, and
+        the identities of the week's combat draws (:mod:`sim.core.rng`)."""
         u = self.units
         self.flat_side = np.where(u.side == EMPTY, 3 * self.runs,
                                   np.arange(self.runs)[:, None] * 3 + u.side)
+        fog = np.broadcast_to(rng.draw_ids(rng.Site.FOG, np.arange(self.columns)),
+                              (self.runs, self.columns))
+        prisoners = np.broadcast_to(rng.draw_ids(rng.Site.PRISONERS, np.zeros(1)),
+                                    (self.runs, 1))
+        self.fight_ids = np.concatenate(
+            [fog, rng.draw_ids(rng.Site.CASUALTIES, u.uid), prisoners], axis=1)
 
     def copy(self) -> BatchState:
         """An independent deep copy (a snapshot)."""
@@ -116,8 +158,12 @@ class BatchState:
         """The state of a subset of runs (same week), as an independent copy."""
         out = copy.copy(self)
         out.p = self.p.take(rows)
+        out.runs = len(rows)
+        out.any_linear = bool((out.p.combat.law == "linear").any())
+        out._memo = {}
         for name, value in vars(self).items():
-            if name in ("p", "flat_column", "flat_front", "flat_side"):
+            if name in ("p", "flat_column", "flat_front", "flat_side", "fight_ids", "_memo",
+                        "runs", "any_linear", "inject_plan"):
                 continue
             if isinstance(value, np.ndarray):
                 setattr(out, name, value[rows].copy())
@@ -128,6 +174,7 @@ class BatchState:
                                                   for k, v in vars(value).items()}))
         out.refresh_columns()
         out.refresh_sides()
+        out.inject_plan = injects.plan(out.p.injects, self.inject_wave_group0)
         return out
 
 
@@ -164,11 +211,14 @@ def shape_key(p: Params, run: int, weeks: int | None) -> tuple[int, int, int]:
     return horizon, int(p.front.columns[run]), int(p.front.rows[run])
 
 
-def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchState:
+def new_state(p: Params, seeds: Any, horizon: int, record: int = 0,
+              reserve_waves: tuple[int, ...] = ()) -> BatchState:
     """Week 0 of a batch: units placed, actors initialised, North Koreans arrived if due at
-    week 0. ``record``: number of weekly series to record (0: none)."""
+    week 0. ``record``: number of weekly series to record (0: none). ``reserve_waves``:
+    troops of further waves injects may order later (a branch's variants), laid out after
+    each run's own."""
     seeds = np.asarray(seeds, dtype=np.int64)
-    if len(seeds) and (seeds.min() < 0 or seeds.max() >= SEED_LIMIT):
+    if len(seeds) and (seeds.min() < 0 or seeds.max() >= rng.SEED_LIMIT):
         raise ValueError("seeds must be whole numbers in [0, 2**63)")
     runs = p.runs
     f = p.front
@@ -185,22 +235,35 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchStat
     nk = p.north_korea
     size = f.unit_size
     waves = int(nk.max_waves.max(initial=0))
-    sizes = np.zeros((runs, GROUP_NK_WAVE0 + waves), dtype=np.int64)
+    # Waves ordered by injects: each run's own in firing order, then the reserved ones.
+    ordered = [[i.troops for i in injects.waves_ordered(own)] + list(reserve_waves)
+               for own in p.injects]
+    extra = max((len(w) for w in ordered), default=0)
+    sizes = np.zeros((runs, GROUP_NK_WAVE0 + waves + extra), dtype=np.int64)
     sizes[:, GROUP_UKRAINE] = unit_counts(p.ukraine.troops_kursk, size)
     sizes[:, GROUP_RUSSIA] = unit_counts(p.russia.troops_kursk, size)
-    sizes[:, GROUP_NK_WAVE0 - 1] = unit_counts(nk.troops_to_kursk, size)
+    vanguard = north_korea.vanguard_personnel(p)
+    sizes[:, GROUP_NK_VANGUARD] = unit_counts(vanguard, size)
+    sizes[:, GROUP_NK_MAIN] = unit_counts(nk.troops_to_kursk - vanguard, size)
     wave_units = unit_counts(nk.wave_size, size)
     for k in range(waves):
         sizes[:, GROUP_NK_WAVE0 + k] = np.where(k < nk.max_waves, wave_units, 0)
-    group_side = np.array([Side.UKRAINE, Side.RUSSIA] + [Side.NORTH_KOREA] * (1 + waves))
+    for r, troops in enumerate(ordered):
+        for j, n in enumerate(troops):
+            sizes[r, GROUP_NK_WAVE0 + waves + j] = unit_counts(np.array([n]), size[r:r + 1])[0]
+    group_side = np.array([Side.UKRAINE, Side.RUSSIA] + [Side.NORTH_KOREA] * (2 + waves + extra))
     units = layout(sizes, group_side)
     assert (units.side != EMPTY).sum() == sizes.sum()
 
     s = BatchState(
-        p=p, seeds=seeds, keys=run_keys(seeds), horizon=horizon, columns=columns, rows=rows,
+        p=p, seeds=seeds, keys=rng.run_keys(seeds), horizon=horizon, columns=columns, rows=rows,
         units=units, depth=depth, initial_area=depth.sum(axis=1) * f.sector_km2,
-        reference_personnel=np.zeros(runs),
+        reference_personnel=np.zeros(runs), runs=runs,
     )
+    s.area = s.initial_area.copy()
+    s.inject_wave_group0 = GROUP_NK_WAVE0 + waves
+    s.inject_plan = injects.plan(p.injects, s.inject_wave_group0)
+    s.any_linear = bool((p.combat.law == "linear").any())
     s.refresh_sides()
     everyone = np.ones(runs, dtype=bool)
     for group, sec in ((GROUP_UKRAINE, p.ukraine), (GROUP_RUSSIA, p.russia)):
@@ -216,6 +279,7 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchStat
     s.week_area_retaken = np.zeros(runs)
     s.retaken_week = np.full(runs, np.nan)
     s.contact = np.zeros((runs, columns), dtype=bool)
+    s.progress = np.zeros((runs, columns))
     # Actors in stepping order; China before South Korea so that Seoul's rule sees this
     # week's restraint.
     s.ru = russia.init(s)
@@ -227,7 +291,8 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0) -> BatchStat
     s.escalation = np.zeros(runs)
     s.escalation_peak = np.zeros(runs)
     escalation.update(s)
-    north_korea.arrive(s)  # those due at week 0
+    nato.step(s)  # NATO's condemnation is already on record at week 0 (the article)
+    north_korea.enter(s)  # North Korean units due in the line at week 0
     if record:
         s.record = np.full((runs, horizon + 1, record), np.nan)
     return s

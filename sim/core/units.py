@@ -33,8 +33,11 @@ class Side(IntEnum):
 EMPTY = -1
 """Side of a padding slot."""
 
-GROUP_UKRAINE, GROUP_RUSSIA, GROUP_NK_FIRST = 0, 1, 2
-GROUP_NK_WAVE0 = 3
+GROUP_UKRAINE, GROUP_RUSSIA = 0, 1
+GROUP_NK_VANGUARD, GROUP_NK_MAIN = 2, 3
+"""The Kursk contingent's vanguard (in the line from ``arrival_week``) and main body (from
+``assault_week``)."""
+GROUP_NK_WAVE0 = 4
 """Group of the first reinforcement wave; wave k is group ``GROUP_NK_WAVE0 + k``."""
 
 INEFFECTIVE_SHARE = 0.1
@@ -56,16 +59,24 @@ class Units:
     morale: np.ndarray  # 0.2-1
     deployed: np.ndarray  # bool: has entered the line (stays True once it has)
     active: np.ndarray  # bool: in the line now
+    resting: np.ndarray  # bool: pulled off the line to rest and refit, will return
+    version: int = 0  # bumped by every change of strength, experience or active (caches)
+
+    def touch(self) -> None:
+        """Call after changing strength, experience or active: derived sums are stale."""
+        self.version += 1
 
     @property
     def shape(self) -> tuple[int, int]:
         return self.side.shape  # type: ignore[return-value]
 
     def copy(self) -> Units:
-        return Units(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+        return Units(**{f.name: getattr(self, f.name).copy() if f.name != "version"
+                        else self.version for f in fields(self)})
 
     def take(self, rows: np.ndarray) -> Units:
-        return Units(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+        return Units(**{f.name: getattr(self, f.name)[rows] if f.name != "version" else 0
+                        for f in fields(self)})
 
 
 def unit_counts(personnel: np.ndarray, unit_size: np.ndarray) -> np.ndarray:
@@ -99,15 +110,12 @@ def layout(group_sizes: np.ndarray, group_side: np.ndarray) -> Units:
         side=side, group=group, uid=uid, column=np.zeros((runs, slots), dtype=np.int64),
         strength=zeros.copy(), quality=zeros.copy(), experience=zeros.copy(),
         morale=np.ones((runs, slots)), deployed=np.zeros((runs, slots), dtype=bool),
-        active=np.zeros((runs, slots), dtype=bool),
+        active=np.zeros((runs, slots), dtype=bool), resting=np.zeros((runs, slots), dtype=bool),
     )
 
 
 def columns_by_depth(depth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per run: held columns deepest first (ties: lower index), and how many are held.
-
-    New units go to the deepest columns first: the main effort is where the salient is
-    deepest (the Sudzha axis)."""
+    """Per run: held columns deepest first (ties: lower index), and how many are held."""
     order = np.argsort(-depth, axis=1, kind="stable")
     return order, (depth > 0).sum(axis=1)
 
@@ -121,24 +129,34 @@ def deploy(u: Units, which: np.ndarray, group: np.ndarray, personnel: np.ndarray
     round-robin over the held columns, deepest first. Nothing deploys where Ukraine holds
     no column any more (there is no front to fight on).
     """
-    order, held = columns_by_depth(depth)
-    first = np.argmax(u.group == group[:, None], axis=1)  # first slot of the group
-    j = np.arange(u.shape[1])[None, :] - first[:, None]  # number within the group
-    mask = which[:, None] & (u.group == group[:, None]) & (held[:, None] > 0)
+    mask = which[:, None] & (u.group == group[:, None]) & (depth > 0).any(axis=1)[:, None]
     if not mask.any():
         return
+    first = np.argmax(u.group == group[:, None], axis=1)  # first slot of the group
+    j = np.arange(u.shape[1])[None, :] - first[:, None]  # number within the group
     size = unit_size[:, None].astype(float)
-    total = np.rint(personnel)[:, None]
-    strength = np.clip(total - j * size, 0.0, size)
-    col = np.take_along_axis(order, j.clip(min=0) % np.maximum(held, 1)[:, None], axis=1)
+    strength = np.clip(np.rint(personnel)[:, None] - j * size, 0.0, size)
     mask &= strength > 0
     u.strength[mask] = strength[mask]
-    u.column[mask] = col[mask]
     u.quality[mask] = np.broadcast_to(quality[:, None], mask.shape)[mask]
     u.experience[mask] = np.broadcast_to(experience[:, None], mask.shape)[mask]
-    u.morale[mask] = 1.0
     u.deployed[mask] = True
+    enter_line(u, mask, depth)
+
+
+def enter_line(u: Units, mask: np.ndarray, depth: np.ndarray) -> None:
+    """Units ``mask`` (runs x slots) enter the line with full morale, dealt round-robin over
+    the held columns of their run, deepest first (the main effort is where the salient is
+    deepest, the Sudzha axis)."""
+    order, held = columns_by_depth(depth)
+    mask = mask & (held > 0)[:, None]
+    j = np.cumsum(mask, axis=1) - 1
+    col = np.take_along_axis(order, j.clip(min=0) % np.maximum(held, 1)[:, None], axis=1)
+    u.column[mask] = col[mask]
+    u.morale[mask] = 1.0
     u.active[mask] = True
+    u.resting[mask] = False
+    u.touch()
 
 
 def withdraw(u: Units, which: np.ndarray, side: Side, share: np.ndarray,
@@ -154,6 +172,7 @@ def withdraw(u: Units, which: np.ndarray, side: Side, share: np.ndarray,
     chosen = eligible & (keyed <= kth) & (k[:, None] > 0)
     out = whole_sum(np.where(chosen, u.strength, 0.0))
     u.active &= ~chosen
+    u.touch()
     return out
 
 
@@ -165,3 +184,4 @@ def replenish(u: Units, side: Side, personnel: np.ndarray, unit_size: np.ndarray
     total = whole_sum(gap)
     fill = np.divide(personnel, total, out=np.zeros_like(total), where=total > 0)
     u.strength += np.floor(gap * np.minimum(1.0, np.maximum(fill, 0.0))[:, None])
+    u.touch()

@@ -97,15 +97,27 @@ def unit_markers(model: EscalationModel) -> list[UnitMarker]:
     return markers
 
 
-def current_date(model: EscalationModel) -> dt.date:
-    """Calendar date of the model's current week."""
-    return model.start_date + dt.timedelta(weeks=model.week)
+def current_date(model: EscalationModel) -> dt.date | None:
+    """Calendar date of the model's current week (None past the calendar's end, 9999)."""
+    return week_date(model, model.week)
+
+
+def week_date(model: EscalationModel, week: int) -> dt.date | None:
+    """Calendar date of ``week``; None when a late start date runs past year 9999."""
+    try:
+        return model.start_date + dt.timedelta(weeks=week)
+    except OverflowError:
+        return None
+
+
+def _date_label(date: dt.date | None) -> str:
+    return f"{date:%d %b %Y}" if date is not None else "after 9999"
 
 
 def event_log(model: EscalationModel) -> list[str]:
     """The run's events, oldest first: 'week 12 (20 Jan 2025): South Korea approves ...'."""
     return [
-        f"week {week} ({(model.start_date + dt.timedelta(weeks=week)):%d %b %Y}): {text}"
+        f"week {week} ({_date_label(week_date(model, week))}): {text}"
         for week, text in model.events
     ]
 
@@ -113,7 +125,7 @@ def event_log(model: EscalationModel) -> list[str]:
 def status_line(model: EscalationModel) -> str:
     """Where the run stands, in one line (the page's step counter)."""
     return (
-        f"Week {model.week} of {model.horizon} ({current_date(model):%d %b %Y}) · "
+        f"Week {model.week} of {model.horizon} ({_date_label(current_date(model))}) · "
         f"Ukrainian-held {model.area_km2:,.0f} km² · "
         f"South Korea: {ROK_RUNGS[model.rok.rung].replace('_', ' ')} · "
         f"escalation index {model.escalation_index:.0f}"

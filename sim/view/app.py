@@ -5,6 +5,11 @@ controls (step / play / reset, model parameters, step count) plus components tha
 plain adapter functions of :mod:`sim.view.adapter`. The scenario comes from the environment
 variables ``wargame serve`` sets (file and ``--set`` overrides), so that ``solara run``
 can import this module by path.
+
+With ``--play south_korea`` the model is a game (:mod:`sim.view.game`): it stops at each
+decision week, and a panel offers Seoul's moves beside what the model's rule would do; its
+buttons only call :meth:`~sim.view.game.Game.decide` and
+:meth:`~sim.view.game.Game.play_on`.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ from typing import Any
 
 import solara
 from mesa.visualization import SolaraViz
+from mesa.visualization.utils import force_update, update_counter
 
-from sim.cli.serve import ENV_OVERRIDES, ENV_SCENARIO, ENV_SEED
 from sim.core.model import EscalationModel
 from sim.core.scenario import Scenario, get_dotted, load_scenario
 from sim.errors import UserError
+from sim.view import ENV_DECIDE_EVERY, ENV_OVERRIDES, ENV_PLAY, ENV_SCENARIO, ENV_SEED
 from sim.view import adapter as view
+from sim.view.game import DEFAULT_DECIDE_EVERY, Game, played_scenario, rung_label
 
 #: The sliders: keyword -> (dotted parameter, short label, min, max, step). Ranges are
 #: spans worth exploring, always within the schema's bounds (tests/test_view.py checks) and
@@ -52,9 +59,13 @@ class ViewModel(EscalationModel):
 
     A combination the schema rejects (say, the defensive threshold above the offensive
     one) is not applied: the run uses the scenario's own values and ``rejected`` says why.
+    When ``play`` is set a person plays South Korea: the model runs the played scenario and
+    ``game`` (a :class:`~sim.view.game.Game`) holds it at each decision week.
     """
 
     base: Scenario = Scenario()
+    play: bool = False
+    decide_every: int = DEFAULT_DECIDE_EVERY
 
     def __init__(
         self,
@@ -80,7 +91,13 @@ class ViewModel(EscalationModel):
             scenario = self.base.with_overrides(overrides)
         except UserError as exc:
             scenario, self.rejected = self.base, str(exc)
-        super().__init__(scenario, rng=int(seed) if rng is None else rng)
+        rng = int(seed) if rng is None else rng
+        self.game: Game | None = None
+        if self.play:
+            super().__init__(played_scenario(scenario), rng=rng)
+            self.game = Game(self, scenario, self.decide_every)
+        else:
+            super().__init__(scenario, rng=rng)
 
 
 def model_params(base: Scenario, seed: int) -> dict[str, dict[str, Any]]:
@@ -126,13 +143,80 @@ def EventLogView(model: ViewModel):
     return card
 
 
+@solara.component
+def DecisionView(model: ViewModel):
+    """South Korea's move at a decision week: the rung to approve and the covert-diplomacy
+    effort, what the model's own rule would do, the decisions so far and the save button.
+
+    A Solara component of its own (the others are plain functions that SolaraViz wraps
+    anew each time its page re-renders, which re-creates them): a pick made while the page
+    settles after loading is not lost. It re-renders on each step as SolaraViz's own do.
+    """
+    update_counter.get()
+    game = model.game
+    assert game is not None
+    # The player's picks belong to one decision week of one game (Mesa's Reset makes a new
+    # game): a pick for another week or game is forgotten, starting again from where Seoul
+    # stands.
+    key = (id(game), game.week)
+    picks, set_picks = solara.use_state({})
+    rung, effort = picks.get(key, (game.rung, game.effort))
+
+    def decide() -> None:
+        if game.awaiting:  # a second click while the weeks were played does nothing
+            game.decide(rung, effort)
+            game.play_on()
+            force_update()
+
+    title = ("Game over" if game.over else
+             f"South Korea decides: week {game.week} ({view.current_date(model):%d %b %Y})"
+             if game.awaiting else "South Korea")
+    # The card scrolls within its place on SolaraViz's grid rather than spill over the
+    # chart below as the decisions accumulate.
+    with solara.Card(title, style={"height": "100%", "overflow-y": "auto"}) as card:
+        if game.awaiting:
+            solara.Text(f"Seoul stands on {rung_label(game.rung)} (rung {game.rung}), covert "
+                        f"diplomacy effort {game.effort:.2f}.", style={"display": "block"})
+            solara.Text(game.advice().text(), style={"display": "block"})
+            # Plain labels as the values: buttons given a value= pass it to the browser's
+            # button group, which then reports that value where Solara expects an index.
+            labels = {("hold: " if r == game.rung else "") + rung_label(r): r
+                      for r in game.options()}
+            solara.ToggleButtonsSingle(
+                value=next(k for k, r in labels.items() if r == rung), values=list(labels),
+                on_value=lambda k: set_picks({key: (labels[k], effort)}))
+            solara.SliderFloat("covert diplomacy effort", value=effort, min=0.0, max=1.0,
+                               step=0.05, on_value=lambda e: set_picks({key: (rung, e)}))
+            verb = "hold at" if rung == game.rung else "approve"
+            solara.Text(f"Your move: {verb} {rung_label(rung)}, covert diplomacy effort "
+                        f"{effort:.2f}.", style={"display": "block", "font-weight": "bold"})
+            nxt = game.next_decision_week()
+            solara.Button(f"Decide and play to week {nxt}", color="primary",
+                          on_click=decide)
+        elif game.over:
+            solara.Text(f"The run reached week {game.week}. Save the game to replay it with "
+                        "`wargame run`.", style={"display": "block"})
+        solara.FileDownload(lambda: game.to_toml(), filename=game.filename(),
+                            label="Save game (scenario .toml)")
+        if game.decisions:
+            solara.Text("Your decisions, newest first:", style={"display": "block",
+                                                                "font-weight": "bold"})
+        for d in game.decisions[::-1]:
+            solara.Text(d.text(), style={"display": "block"})
+    return card
+
+
 def make_page() -> Any:
     """The SolaraViz page for the scenario in the environment."""
     base = base_scenario()
     ViewModel.base = base
+    ViewModel.play = bool(os.environ.get(ENV_PLAY))
+    ViewModel.decide_every = int(os.environ.get(ENV_DECIDE_EVERY, DEFAULT_DECIDE_EVERY))
     seed = int(os.environ.get(ENV_SEED, "0"))
     model = ViewModel(seed=seed)
     components = [MapView, *(_figure_view(b) for b in view.CHARTS), EventLogView]
+    if ViewModel.play:
+        components.insert(0, DecisionView)
     return SolaraViz(model, components=components, model_params=model_params(base, seed),
                      name=f"Kursk wargame: {base.name}", play_interval=300)
 

@@ -1,0 +1,190 @@
+"""Comparing policies on the same futures: paired differences, P(A better than B), regret
+and satisficing, the robustness measures of decision making under deep uncertainty (as in
+EMA Workbench's robustness functions, here on paired runs).
+
+A *future* is one design point of the uncertainties and one replicate (its seed): every
+policy of a policy sweep runs in every future with the same seed (common random numbers),
+so the difference between two policies in one future is not noise. Inputs are run tables
+with columns ``policy``, ``point_id``, ``replicate`` and the outcomes; every function here is
+a pure function of such a table.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import UserError
+
+FUTURE = ["point_id", "replicate"]
+
+#: Which way is better for the outcomes where that is clear (for anyone who wants less
+#: escalation, fewer casualties, less technology in Pyongyang and a Ukraine that holds on);
+#: ``--better NAME=higher|lower`` states it for the others, or overrides these.
+DEFAULT_BETTER: dict[str, str] = {
+    "escalation_peak": "lower", "escalation_end": "lower", "tech_level": "lower",
+    "casualties_ukraine": "lower", "casualties_russia": "lower",
+    "casualties_north_korea": "lower", "ukraine_area_end_km2": "higher",
+    "kursk_retaken": "lower", "nk_waves": "lower",
+}
+
+Z95 = 1.959963984540054
+
+
+def better_sign(outcome: str, better: dict[str, str] | None = None) -> float:
+    """+1 if higher is better for ``outcome``, -1 if lower is; exit 2 if nobody said."""
+    way = (better or {}).get(outcome) or DEFAULT_BETTER.get(outcome)
+    if way not in ("higher", "lower"):
+        raise UserError(f"which way is better for '{outcome}'? say --better {outcome}=higher "
+                        "or lower")
+    return 1.0 if way == "higher" else -1.0
+
+
+def wide(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """One row per future, one column per policy (the futures every policy ran in)."""
+    table = runs.pivot_table(index=FUTURE, columns="policy", values=outcome, aggfunc="first")
+    return table.dropna(how="any")
+
+
+def paired_differences(runs: pd.DataFrame, outcome: str, reference: str,
+                       better: dict[str, str] | None = None) -> pd.DataFrame:
+    """Each policy minus the reference, future by future: mean difference with its 95 %
+    interval (normal approximation to the mean of paired differences), and P(better): the
+    share of futures in which the policy does better than the reference (ties count half),
+    with its Monte Carlo standard error."""
+    sign = better_sign(outcome, better)
+    t = wide(runs, outcome)
+    if reference not in t:
+        raise UserError(f"no policy '{reference}' in this sweep (policies: "
+                        f"{', '.join(map(str, t.columns))})")
+    rows = []
+    for policy in t.columns:
+        d = (t[policy] - t[reference]).to_numpy(dtype=float)
+        n = len(d)
+        mean = float(d.mean()) if n else np.nan
+        se = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+        wins = (np.sign(d * sign) + 1) / 2  # 1 better, 0.5 tie, 0 worse
+        p = float(wins.mean()) if n else np.nan
+        rows.append({"policy": policy, "futures": n, "mean_difference": mean,
+                     "ci95_low": mean - Z95 * se, "ci95_high": mean + Z95 * se,
+                     "p_better": p, "p_better_se": float(np.sqrt(p * (1 - p) / n)) if n else
+                     np.nan})
+    out = pd.DataFrame(rows).set_index("policy")
+    out.attrs.update(outcome=outcome, reference=reference)
+    return out
+
+
+def p_better_matrix(runs: pd.DataFrame, outcome: str,
+                    better: dict[str, str] | None = None) -> pd.DataFrame:
+    """P(row policy does better than column policy) over the shared futures (ties half)."""
+    sign = better_sign(outcome, better)
+    t = wide(runs, outcome)
+    pols = list(t.columns)
+    m = pd.DataFrame(index=pd.Index(pols, name="policy"), columns=pols, dtype=float)
+    for a in pols:
+        for b in pols:
+            d = (t[a] - t[b]).to_numpy(dtype=float) * sign
+            m.loc[a, b] = float(((np.sign(d) + 1) / 2).mean()) if len(d) else np.nan
+    return m
+
+
+def regret(runs: pd.DataFrame, outcome: str, better: dict[str, str] | None = None
+           ) -> pd.DataFrame:
+    """Regret of each policy in each future: how far it falls short of the best policy in
+    that future (0 for the best), in the outcome's unit. Rows futures, columns policies."""
+    sign = better_sign(outcome, better)
+    t = wide(runs, outcome)
+    best = t.max(axis=1) if sign > 0 else t.min(axis=1)
+    return (t.sub(best, axis=0) * -sign).clip(lower=0.0)
+
+
+def regret_summary(runs: pd.DataFrame, outcome: str, better: dict[str, str] | None = None
+                   ) -> pd.DataFrame:
+    """Per policy: mean regret (with its standard error), median, 90th percentile and
+    maximum over futures, and the share of futures in which it is the best (regret 0)."""
+    r = regret(runs, outcome, better)
+    n = len(r)
+    return pd.DataFrame({
+        "futures": n,
+        "mean_regret": r.mean(), "mean_regret_se": r.std(ddof=1) / np.sqrt(max(n, 1)),
+        "median_regret": r.median(), "q90_regret": r.quantile(0.9), "max_regret": r.max(),
+        "p_best": (r == 0).mean(),
+    }).rename_axis("policy")
+
+
+# ----------------------------------------------------------------- satisficing
+_OPS: dict[str, Callable] = {"<=": operator.le, ">=": operator.ge, "<": operator.lt,
+                             ">": operator.gt, "==": operator.eq, "!=": operator.ne}
+_CRITERION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?:@(\d+))?\s*(<=|>=|==|!=|<|>)\s*"
+                        r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """``outcome OP value`` on the outcome record, or ``series@week OP value`` on a weekly
+    series (e.g. ``ukraine_area_km2@26>=200``: Ukraine still holds 200 km² at week 26)."""
+
+    name: str
+    week: int | None
+    op: str
+    value: float
+
+    @classmethod
+    def parse(cls, text: str) -> Criterion:
+        m = _CRITERION.match(text)
+        if not m:
+            raise UserError(f"--satisfice {text!r}: expected OUTCOME OP VALUE or "
+                            "SERIES@WEEK OP VALUE, e.g. 'escalation_peak<50' or "
+                            "'ukraine_area_km2@26>=200'")
+        return cls(m[1], int(m[2]) if m[2] else None, m[3], float(m[4]))
+
+    def __str__(self) -> str:
+        where = f"@{self.week}" if self.week is not None else ""
+        return f"{self.name}{where}{self.op}{self.value:g}"
+
+
+def satisficing(runs: pd.DataFrame, criteria: list[Criterion],
+                series_at: Callable[[str, int], pd.Series] | None = None) -> pd.DataFrame:
+    """Per policy, the share of futures in which it meets every criterion, with its Monte
+    Carlo standard error. ``series_at(name, week)`` gives a weekly series' value per run
+    (indexed by run_id) for the ``series@week`` criteria."""
+    ok = pd.Series(True, index=runs.index)
+    for c in criteria:
+        if c.week is None:
+            if c.name not in runs:
+                raise UserError(f"--satisfice {c}: '{c.name}' is not an outcome of this store")
+            values = pd.to_numeric(runs[c.name], errors="coerce")
+        else:
+            if series_at is None:
+                raise UserError(f"--satisfice {c}: needs the weekly series (this store has "
+                                "none: sweep without --no-timeseries)")
+            values = runs["run_id"].map(series_at(c.name, c.week))
+        ok &= _OPS[c.op](values, c.value).fillna(False).to_numpy(dtype=bool)
+    table = runs.assign(_ok=ok.astype(float))
+    g = table.groupby("policy")["_ok"]
+    share, n = g.mean(), g.size()
+    return pd.DataFrame({"futures": n, "share_satisficing": share,
+                         "share_se": np.sqrt(share * (1 - share) / n)})
+
+
+def robustness(runs: pd.DataFrame, outcomes: list[str], criteria: list[Criterion],
+               better: dict[str, str] | None = None,
+               series_at: Callable[[str, int], pd.Series] | None = None) -> pd.DataFrame:
+    """The robustness table: per policy, each outcome's median, mean regret and P(best),
+    and (if criteria are given) the share of futures satisficing them all."""
+    parts = []
+    for o in outcomes:
+        r = regret_summary(runs, o, better)
+        med = runs.groupby("policy")[o].median()
+        parts.append(pd.DataFrame({f"{o}: median": med, f"{o}: mean regret":
+                                   r["mean_regret"], f"{o}: P(best)": r["p_best"]}))
+    table = pd.concat(parts, axis=1)
+    if criteria:
+        s = satisficing(runs, criteria, series_at)
+        table["satisficing: " + " and ".join(map(str, criteria))] = s["share_satisficing"]
+    return table.rename_axis("policy")

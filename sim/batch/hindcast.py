@@ -1,0 +1,195 @@
+"""``wargame hindcast``: run an ensemble forward and score it on the observations after a
+date, next to the uncalibrated prior ensemble, so that the skill calibration bought is a
+number.
+
+Scores, per observation (the verifying value is the record's best value; an event that has
+not happened by the horizon counts as the week after it):
+
+- coverage: whether the best value lies in the ensemble's central 50 % and 90 % intervals
+  (numpy's default linear quantiles); over many observations a well calibrated ensemble
+  covers about 50 % and 90 % of them;
+- the interval score of those intervals (Gneiting & Raftery 2007, eq. 43): the width, plus
+  2/alpha times the distance by which the value misses the interval; lower is better;
+- the CRPS of the ensemble as an empirical distribution, E|X - y| - E|X - X'| / 2
+  (Gneiting & Raftery 2007, eq. 21); lower is better; in the quantity's units.
+
+To average over observations of different units the interval scores and the CRPS are
+divided by each observation's scale (its range width, or 1): "scaled". The skill score is
+1 - CRPS(ensemble) / CRPS(prior), averaged over observations with scaled CRPS: > 0 means the
+calibrated ensemble is closer to what happened.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.batch.designs import specs_for
+from sim.batch.evaluate import evaluate
+from sim.batch.executors import make_executor
+from sim.batch.observations import Entry, Record, censor, check_horizon, horizon
+from sim.batch.posterior import load_posterior, read_manifest, resample, spec_from_dict
+from sim.batch.priors import Prior
+from sim.batch.runner import derive_seed
+from sim.core.scenario import Scenario, parse_scenario
+from sim.errors import UserError
+
+
+# ---------------------------------------------------------------- scores
+def crps_ensemble(x: np.ndarray, y: float) -> float:
+    """CRPS of the empirical distribution of ``x`` at ``y``: mean|x - y| - mean|x - x'|/2,
+    the second term in O(n log n) from the sorted sample."""
+    x = np.sort(np.asarray(x, dtype=float))
+    n = len(x)
+    if n == 0:
+        return math.nan
+    first = np.abs(x - y).mean()
+    i = np.arange(1, n + 1)
+    pair_sum = 2.0 * np.sum((2 * i - n - 1) * x)  # sum over i, j of |x_i - x_j|
+    return float(first - pair_sum / (2.0 * n * n))
+
+
+def interval_score(low: float, high: float, y: float, alpha: float) -> float:
+    """Interval score of the central (1 - alpha) interval [low, high] at ``y``."""
+    return float((high - low) + (2.0 / alpha) * max(0.0, low - y)
+                 + (2.0 / alpha) * max(0.0, y - high))
+
+
+def score_values(entries: list[Entry], values: np.ndarray, weeks: int) -> pd.DataFrame:
+    """Every score of one ensemble (``values``: runs x entries), one row per entry."""
+    v = censor(entries, values, weeks)
+    rows = []
+    for j, e in enumerate(entries):
+        x = v[:, j]
+        x = x[~np.isnan(x)]
+        q05, q25, q50, q75, q95 = np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95])
+        y = e.best
+        crps = crps_ensemble(x, y)
+        is50, is90 = interval_score(q25, q75, y, 0.5), interval_score(q05, q95, y, 0.1)
+        rows.append({
+            "id": e.id, "target": e.target, "kind": e.kind, "week": e.week, "best": y,
+            "low": e.low, "high": e.high, "runs": len(x), "q05": q05, "q25": q25,
+            "median": q50, "q75": q75, "q95": q95, "in50": bool(q25 <= y <= q75),
+            "in90": bool(q05 <= y <= q95), "is50": is50, "is90": is90, "crps": crps,
+            "is50_scaled": is50 / e.scale, "is90_scaled": is90 / e.scale,
+            "crps_scaled": crps / e.scale,
+        })
+    return pd.DataFrame(rows)
+
+
+def aggregate(scores: pd.DataFrame) -> dict[str, float]:
+    """Coverage and mean scaled scores over the observations of one ensemble."""
+    return {
+        "observations": len(scores),
+        "coverage50": float(scores["in50"].mean()),
+        "coverage90": float(scores["in90"].mean()),
+        "is50_scaled": float(scores["is50_scaled"].mean()),
+        "is90_scaled": float(scores["is90_scaled"].mean()),
+        "crps_scaled": float(scores["crps_scaled"].mean()),
+    }
+
+
+# ---------------------------------------------------------------- ensembles
+@dataclass
+class Source:
+    """What is scored: a calibration (posterior and its prior) or a scenario ([sweep])."""
+
+    kind: str  # "calibration" or "scenario"
+    name: str
+    scenario: Scenario
+    prior: Prior | None
+    until_week: int | None = None
+    posterior: Any = None  # sim.batch.posterior.Posterior
+
+
+def calibration_source(root: Path) -> Source:
+    """A calibration folder: its scenario, prior and posterior."""
+    manifest = read_manifest(root)
+    post = load_posterior(root)
+    sc = parse_scenario(manifest["scenario_text"], f"{root}/manifest.json",
+                        default_name=manifest.get("scenario_name", "scenario"))
+    if manifest.get("overrides"):
+        sc = sc.with_overrides(manifest["overrides"])
+    prior = Prior(tuple(spec_from_dict(d) for d in manifest["prior"]))
+    spec = manifest.get("spec", {})
+    # The last week the calibration saw: --until, or else its last observation's.
+    seen = spec.get("until_week")
+    seen = spec.get("weeks") if seen is None else min(seen, spec.get("weeks", seen))
+    return Source("calibration", sc.name, sc, prior, seen, post)
+
+
+def scenario_source(scenario: Scenario, origin: str) -> Source:
+    """A scenario: its [sweep] ranges as the prior ensemble (none: seeds only)."""
+    prior = Prior(tuple(specs_for(scenario, [], origin))) if scenario.sweep else None
+    return Source("scenario", scenario.name, scenario, prior)
+
+
+@dataclass
+class HindcastResult:
+    from_week: int
+    weeks: int
+    entries: list[Entry]
+    scores: dict[str, pd.DataFrame]  # ensemble -> per-observation scores
+    summary: dict[str, dict[str, float]]
+    skill: dict[str, float] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def table(self) -> pd.DataFrame:
+        """All ensembles' per-observation scores, one frame."""
+        return pd.concat([f.assign(ensemble=k) for k, f in self.scores.items()],
+                         ignore_index=True)
+
+
+def run_hindcast(source: Source, record: Record, from_week: int, runs: int, seed: int,
+                 executor: str = "serial", workers: int = 1,
+                 scheduler: str | None = None) -> HindcastResult:
+    """Score the source's ensembles on the record's entries after ``from_week``."""
+    entries = record.select(after_week=from_week)
+    if not entries:
+        raise UserError(f"{record.path}: no observation after week {from_week}",
+                        hint=f"the record's last week is {max(e.week for e in record.entries)}")
+    weeks = horizon(entries)
+    check_horizon(entries, weeks, record.path)
+    notes = []
+    if source.until_week is not None and source.until_week > from_week:
+        notes.append(f"the calibration saw observations up to week {source.until_week}, "
+                     f"after --from (week {from_week}): this is not an out-of-sample test")
+    ensembles: dict[str, list[dict[str, Any]]] = {}
+    if source.posterior is not None:
+        rows = resample(source.posterior.weights, runs, seed)
+        ensembles["posterior"] = source.posterior.points(rows)
+    if source.prior is not None:
+        x = source.prior.rvs(runs, np.random.default_rng([seed, 1]))
+        ensembles["prior"] = source.prior.decode(x)
+    else:
+        ensembles["scenario"] = [{}] * runs
+    ex = make_executor(executor, workers, scheduler)
+    scores, dropped = {}, {}
+    try:
+        for k, (label, points) in enumerate(ensembles.items()):
+            seeds = [derive_seed(seed, k, i) for i in range(runs)]
+            ev = evaluate(source.scenario, points, seeds, weeks, entries, executor=ex)
+            dropped[label] = int((~ev.ok).sum())
+            if not ev.ok.any():
+                raise UserError(f"{source.name}: no run of the {label} ensemble is valid: "
+                                + (ev.errors[0] if ev.errors else ""))
+            scores[label] = score_values(entries, ev.values[ev.ok], weeks)
+    finally:
+        ex.close()
+    summary = {k: aggregate(v) for k, v in scores.items()}
+    skill: dict[str, float] = {}
+    if "posterior" in scores and "prior" in scores:
+        post, pri = scores["posterior"], scores["prior"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per = 1.0 - post["crps"].to_numpy() / pri["crps"].to_numpy()
+        skill = {"crps_skill": float(1.0 - summary["posterior"]["crps_scaled"]
+                                     / summary["prior"]["crps_scaled"])
+                 if summary["prior"]["crps_scaled"] > 0 else math.nan,
+                 **{f"crps_skill:{e.id}": float(s) for e, s in zip(entries, per, strict=True)}}
+    return HindcastResult(from_week, weeks, entries, scores, summary, skill, dropped, notes)

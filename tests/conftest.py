@@ -26,24 +26,23 @@ def _stub_save(fig, path: Path, formats=("png",)) -> list[Path]:
     return out
 
 
-def _stub_figures(rs, folder: Path, formats, scatter_outcome: str = "escalation_peak"):
-    return _stub_save(None, folder / "figure", formats)
+def _stub_render(jobs, folder: Path, formats, workers=None, advance=None) -> list[Path]:
+    """Each figure job as a placeholder file, in this process (no worker)."""
+    out = []
+    for job in jobs:
+        out += _stub_save(None, folder / job.stem, formats)
+        if advance:
+            advance()
+    return out
 
 
 @pytest.fixture
 def fast_figures(monkeypatch):
     """Figures as placeholder files, for tests of what commands do with folders and
     arguments (the figures themselves are tested in test_analysis_cli and test_cli)."""
-    import matplotlib.figure
-
     import sim.analysis.commands as commands
-    import sim.analysis.report as report
     import sim.batch.rundir as rundir
 
     monkeypatch.setattr(rundir, "plot_run", lambda *a, **k: None)
     monkeypatch.setattr(rundir, "save_figure", _stub_save)
-    monkeypatch.setattr(commands, "write_figures", _stub_figures)
-    monkeypatch.setattr(report, "write_figures", _stub_figures)
-    monkeypatch.setattr(commands, "save_figure", _stub_save)
-    for name in ("plot_sensitivity", "plot_compare"):
-        monkeypatch.setattr(commands, name, lambda *a, **k: matplotlib.figure.Figure())
+    monkeypatch.setattr(commands, "render", _stub_render)

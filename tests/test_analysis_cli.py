@@ -1,17 +1,22 @@
 """plot / analyze / compare / report on real stores made by `wargame sweep` and `wargame
-run`: the files appear, and the numbers in them equal a direct computation."""
+run`: the files appear, the numbers in them equal a direct computation, and the report
+reuses what plot and analyze wrote until the store changes.
+
+The sweep stores are built once per module, and `plot` and `analyze` run once on them
+(fixtures): the report test reuses both, which is also what it tests."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analysis.defaults import KEY_OUTCOMES
 from sim.analysis.sensitivity import outcome_values, sobol_indices
-from sim.analysis.summary import describe_outcomes
 from sim.batch.designs import salib_problem
 from sim.cli import main
 from tests.conftest import ROOT
@@ -40,43 +45,101 @@ def stores(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
-def test_plot_writes_every_figure_and_a_summary_matching_the_runs(stores) -> None:
-    d = stores["lhs"]
-    assert main(["plot", str(d)]) == 0
-    figs = d / "figures"
+@pytest.fixture(scope="module")
+def plotted(stores) -> Path:
+    """`wargame plot` once on the LHS store (PNG, the default)."""
+    assert main(["plot", str(stores["lhs"])]) == 0
+    return stores["lhs"] / "figures"
+
+
+@pytest.fixture(scope="module")
+def analyzed(stores) -> tuple[Path, str]:
+    """`wargame analyze` once on the LHS store with the defaults (the key outcomes, the
+    'offensive' event), and what it printed."""
+    import contextlib
+    import io
+
+    buffer = io.StringIO()  # the console writes to whatever sys.stdout is
+    with contextlib.redirect_stdout(buffer):
+        assert main(["analyze", str(stores["lhs"])]) == 0
+    return stores["lhs"] / "analysis", buffer.getvalue()
+
+
+def test_plot_writes_every_figure_and_a_summary_matching_the_runs(plotted) -> None:
     for name in ("fan_charts", "rung_probabilities", "scatter_escalation_peak",
                  "outcome_escalation_peak", "outcome_retaken_week"):
-        assert (figs / f"{name}.png").stat().st_size > 5_000
-        assert (figs / f"{name}.svg").exists()
-    summary = pd.read_csv(figs / "outcome_summary.csv", index_col=0)
-    runs = pd.read_parquet(d / "runs")
+        assert (plotted / f"{name}.png").stat().st_size > 5_000
+    assert not list(plotted.glob("*.svg"))  # PNG only unless --formats asks
+    summary = pd.read_csv(plotted / "outcome_summary.csv", index_col=0)
+    runs = pd.read_parquet(plotted.parent / "runs")
     v = runs["escalation_peak"].to_numpy()
     assert summary.loc["escalation_peak", "median"] == pytest.approx(np.median(v))
     assert summary.loc["escalation_peak", "q95"] == pytest.approx(np.quantile(v, 0.95))
+    stamp = json.loads((plotted / "stamp.json").read_text())
+    assert stamp["formats"] == ["png"]
+    assert len(stamp["files"]) == len(list(plotted.glob("*.png")))
 
 
-def test_plot_on_a_single_run_folder(stores) -> None:
-    assert main(["plot", str(stores["run"])]) == 0
+def test_plot_on_a_single_run_folder_in_the_formats_asked(stores) -> None:
+    assert main(["plot", str(stores["run"]), "--formats", "svg,png"]) == 0
     assert (stores["run"] / "figures" / "run.png").exists()
+    assert (stores["run"] / "figures" / "run.svg").read_text().lstrip().startswith("<?xml")
 
 
-def test_analyze_model_free_ranking_and_discovery(stores, capsys) -> None:
-    d = stores["lhs"]
-    assert main(["analyze", str(d), "--outcome", "escalation_peak", "--event",
-                 "escalation_peak>=40"]) == 0
-    out = capsys.readouterr().out
-    assert "model-free ranking" in out and "scenario discovery" in out
-    table = pd.read_csv(d / "analysis" / "sensitivity_forest_escalation_peak.csv",
-                        index_col=0)
-    assert set(table.index) == {p["name"] for p in json.loads(
-        (d / "manifest.json").read_text())["design"]["params"]}
-    text = (d / "analysis" / "discovery.txt").read_text()
-    assert "escalation_peak>=40" in text or "happens in" in text
+def test_report_adds_png_to_figures_of_the_same_store_and_keeps_their_svg(stores) -> None:
+    d = stores["run"]
+    assert main(["plot", str(d), "--formats", "svg"]) == 0
+    assert not (d / "figures" / "run.png").exists()
+    assert main(["report", str(d)]) == 0
+    assert (d / "figures" / "run.svg").exists()
+    assert (d / "figures" / "run.png").exists()
+    assert (d / "report.html").read_text().count("data:image/png;base64,") == 1
 
 
-def test_analyze_sobol_equals_direct_computation(stores) -> None:
+def test_plot_refuses_unknown_formats(stores, capsys) -> None:
+    assert main(["plot", str(stores["run"]), "--formats", "png,gif"]) == 2
+    assert "--formats" in capsys.readouterr().err
+
+
+def test_analyze_model_free_ranking_and_discovery(stores, analyzed) -> None:
+    folder, out = analyzed
+    assert "model-free ranking" in out
+    assert "scenario discovery" in out
+    assert "all 60 runs, split in two halves" in out
+    names = {p["name"] for p in json.loads((stores["lhs"] / "manifest.json").read_text())
+             ["design"]["params"]}
+    for o in KEY_OUTCOMES:
+        table = pd.read_csv(folder / f"sensitivity_forest_{o}.csv", index_col=0)
+        assert set(table.index) == names
+        assert (folder / f"sensitivity_{o}.png").exists()
+    record = json.loads((folder / "analysis.json").read_text())
+    assert record["event"] == "offensive"
+    text = (folder / "discovery.txt").read_text()
+    runs = pd.read_parquet(stores["lhs"] / "runs")
+    share = (runs["rok_max_rung"] >= 4).mean()
+    if 0 < share < 1:  # which branch is fixed by the store; each states its number
+        assert text.startswith("South Korea sends offensive weapons in ")
+        assert f"base rate {share:.0%} of 60 runs" in text
+    else:
+        assert f"it happens in {share:.0%} of 60 runs" in text
+
+
+def test_analyze_a_custom_event(stores, tmp_path, capsys) -> None:
+    runs = pd.read_parquet(stores["low"] / "runs")
+    threshold = float(np.median(runs["escalation_peak"]))  # happens in about half
+    assert main(["analyze", str(stores["low"]), "--outcome", "escalation_peak",
+                 "--event", f"escalation_peak>={threshold}"]) == 0
+    text = (stores["low"] / "analysis" / "discovery.txt").read_text()
+    share = (runs["escalation_peak"] >= threshold).mean()
+    assert text.startswith(f"escalation_peak>={threshold} in ")
+    assert f"base rate {share:.0%} of {len(runs)} runs" in text
+
+
+def test_analyze_sobol_on_too_few_samples_says_unreliable(stores, capsys) -> None:
     d = stores["sobol"]
     assert main(["analyze", str(d), "--outcome", "rok_perception_end"]) == 0
+    out = capsys.readouterr().out
+    assert "unreliable: 8 base samples (needs at least 64)" in out
     table = pd.read_csv(d / "analysis" / "sensitivity_sobol_rok_perception_end.csv",
                         index_col=0)
     manifest = json.loads((d / "manifest.json").read_text())
@@ -85,6 +148,7 @@ def test_analyze_sobol_equals_direct_computation(stores) -> None:
     direct = sobol_indices(salib_problem(manifest["design"]["params"]), y, False)
     np.testing.assert_allclose(table["ST"], direct["ST"])
     np.testing.assert_allclose(table["S1"], direct["S1"])
+    assert (table["note"] == direct["note"]).all()
 
 
 def test_compare_table_matches_each_store(stores, tmp_path, capsys) -> None:
@@ -101,16 +165,59 @@ def test_compare_table_matches_each_store(stores, tmp_path, capsys) -> None:
     assert (out / "compare.png").exists()
 
 
-def test_report_is_self_contained(stores) -> None:
+def test_report_is_self_contained_and_reuses_plot_and_analyze(stores, plotted,
+                                                              analyzed) -> None:
     d = stores["lhs"]
+    figures_before = {p.name: p.stat().st_mtime_ns for p in plotted.iterdir()}
+    analysis_before = {p.name: p.stat().st_mtime_ns for p in analyzed[0].iterdir()}
     assert main(["report", str(d)]) == 0
     page = (d / "report.html").read_text()
-    assert page.count("data:image/png;base64,") >= 20
-    assert "Scenario discovery" in page and "Provenance" in page
+    assert page.count("data:image/png;base64,") == len(list(plotted.glob("*.png")))
+    assert "Scenario discovery" in page
+    assert "Provenance" in page
     runs = pd.read_parquet(d / "runs")
-    median = describe_outcomes(runs).loc["casualties_ukraine", "median"]
+    median = float(np.median(runs["casualties_ukraine"]))
     assert f"{median:.4g}" in page
     assert "src=\"http" not in page
+    assert "all 60 runs, split in two halves" in page
+    # nothing recomputed: both folders are as plot and analyze left them
+    assert {p.name: p.stat().st_mtime_ns for p in plotted.iterdir()} == figures_before
+    assert {p.name: p.stat().st_mtime_ns for p in analyzed[0].iterdir()} == analysis_before
+
+
+def _runs_in_page(page: str) -> int:
+    return int(re.search(r"<th>runs analysed</th>\s*<td>(\d+)</td>", page)[1])
+
+
+def test_report_parts_are_recomputed_when_resume_adds_runs(tmp_path) -> None:
+    d = tmp_path / "store"
+    sweep = ["sweep", BASELINE, "--design", "lhs", "--samples", "12", "--replicates", "2",
+             "--weeks", "12", "--quiet", "--executor", "serial", "--chunk-size", "8",
+             "--batch-rows", "8", "--out", str(d)]
+    assert main(sweep) == 0
+    # as if the sweep had been killed before its last batch was committed
+    last = sorted((d / "runs").glob("part-*.parquet"))[-1]
+    last.unlink()
+    (d / "timeseries" / last.name).unlink()
+    assert main(["report", str(d)]) == 0
+    assert _runs_in_page((d / "report.html").read_text()) == 16
+    stamps = {f: json.loads((d / f / "stamp.json").read_text())["store"]
+              for f in ("figures", "analysis")}
+    fan = (d / "figures" / "fan_charts.png").stat().st_mtime_ns
+
+    assert main(["report", str(d)]) == 0  # unchanged store: the same folders serve
+    assert (d / "figures" / "fan_charts.png").stat().st_mtime_ns == fan
+
+    assert main([*sweep, "--resume"]) == 0
+    assert main(["report", str(d)]) == 0
+    assert _runs_in_page((d / "report.html").read_text()) == 24
+    for f, old in stamps.items():
+        assert json.loads((d / f / "stamp.json").read_text())["store"] != old
+    assert (d / "figures" / "fan_charts.png").stat().st_mtime_ns != fan
+    summary = pd.read_csv(d / "figures" / "outcome_summary.csv", index_col=0)
+    assert summary.loc["escalation_peak", "runs"] == 24
+    note = json.loads((d / "analysis" / "analysis.json").read_text())["sensitivity"]
+    assert note["escalation_peak"]["note"].startswith("all 24 runs")
 
 
 @pytest.mark.parametrize("command", ["plot", "analyze", "report"])
@@ -130,3 +237,23 @@ def test_folders_that_are_not_stores_exit_2(tmp_path, capsys, command) -> None:
 def test_analyze_needs_a_sweep(stores, capsys) -> None:
     assert main(["analyze", str(stores["run"])]) == 2
     assert "needs a sweep" in capsys.readouterr().err
+
+
+def test_a_bad_event_exits_2_before_any_work(stores, capsys) -> None:
+    assert main(["analyze", str(stores["low"]), "--event", "nonsense>>3"]) == 2
+    assert "--event 'nonsense>>3'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("part", ["runs", "timeseries"])
+def test_a_corrupt_part_is_named_and_the_rest_analysed(tmp_path, capsys, part) -> None:
+    d = tmp_path / "store"
+    assert main(["sweep", LOW, "--design", "lhs", "--samples", "10", "--replicates", "2",
+                 "--weeks", "10", "--quiet", "--executor", "serial", "--chunk-size", "10",
+                 "--batch-rows", "10", "--out", str(d)]) == 0
+    target = sorted((d / part).glob("part-*.parquet"))[0]
+    target.write_bytes(b"not parquet")
+    assert main(["plot", str(d)]) == 0
+    err = capsys.readouterr().err
+    assert f"{target}: unreadable part skipped" in err
+    assert "Traceback" not in err
+    assert (d / "figures" / "outcome_escalation_peak.png").exists()

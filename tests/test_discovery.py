@@ -46,3 +46,48 @@ def test_an_event_that_never_happens_is_explained() -> None:
     x, _ = planted(100)
     with pytest.raises(UserError, match="happens in 0% of 100 runs"):
         prim_box(x, np.zeros(100, dtype=bool), "event")
+
+
+def test_a_large_store_is_peeled_on_a_sample_and_measured_on_every_run(monkeypatch) -> None:
+    from sim.analysis import discovery
+    from sim.analysis.results import from_frames
+
+    x, y = planted(4000, seed=1)
+    runs = x.assign(law=x["law"].astype(str), event=y.astype(int), run_id=range(len(x)))
+    params = [{"name": "a", "low": 0, "high": 1}, {"name": "b", "low": 0, "high": 1},
+              {"name": "c", "low": 0, "high": 1},
+              {"name": "law", "values": ["square", "linear"]}]
+    rs = from_frames(runs, params=params)
+    monkeypatch.setattr(discovery, "PRIM_SAMPLE", 1500)
+    box = discovery.discover(rs, "event==1", min_density=0.9)
+    assert box.sample == 1500
+    assert box.n_runs == 4000
+    assert "found by PRIM on a random sample of 1500 runs" in box.rule()
+    assert set(dict(box.restrictions)) == {"a", "b"}
+    inside = (runs["a"] >= box.limits["a"][0]) & (runs["b"] <= box.limits["b"][1])
+    assert box.density == pytest.approx(runs.loc[inside, "event"].mean())
+    assert box.mass == pytest.approx(inside.mean())
+
+
+def test_prim_is_imported_without_the_rest_of_the_workbench() -> None:
+    import subprocess
+    import sys
+
+    # PRIM works, the experiment framework is never imported, and nothing of the
+    # workbench stays half-imported (a later plain import of the workbench then imports
+    # the whole package, as if PRIM had never been loaded)
+    code = "\n".join([
+        "import sys",
+        "seen = []",
+        "class Spy:",
+        "    def find_spec(self, name, path=None, target=None):",
+        "        seen.append(name)",
+        "sys.meta_path.insert(0, Spy())",
+        "from sim.analysis.discovery import import_prim",
+        "prim = import_prim()",
+        "assert hasattr(prim.Prim, 'find_box')",
+        "assert 'ema_workbench.analysis.prim' in seen",
+        "assert 'ema_workbench.em_framework.evaluators' not in seen",
+        "assert not [m for m in sys.modules if m.startswith('ema_workbench')]",
+    ])
+    subprocess.run([sys.executable, "-W", "ignore", "-c", code], check=True)

@@ -262,17 +262,22 @@ def sandbox_template(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def fast_analysis(monkeypatch) -> None:
-    """A placeholder sensitivity table (the forest's numbers are tested elsewhere): the
-    property is about what the commands do with their arguments and folders."""
+    """A placeholder forest ranking, and no worker processes (the forest's numbers are
+    tested elsewhere): the property is about what the commands do with their arguments
+    and folders."""
     import pandas as pd
 
     import sim.analysis.commands as commands
+    import sim.cli.analysis as cli
+    from sim.analysis.parallel import Workers
 
-    def table(rs, outcome):
-        return "forest", pd.DataFrame({"importance": 0.0},
-                                      index=pd.Index(rs.param_names, name="parameter"))
+    def table(problem, x, y, seed=0):
+        return pd.DataFrame({"importance": 0.0, "importance_a": 0.0, "importance_b": 0.0,
+                             "spread": 0.0, "surrogate_r2": 0.5},
+                            index=pd.Index(problem["names"], name="parameter"))
 
-    monkeypatch.setattr(commands, "sensitivity", table)
+    monkeypatch.setattr(commands, "forest_ranking", table)
+    monkeypatch.setattr(cli, "_workers", lambda preload: Workers(1))
 
 
 def snapshot(root: Path) -> dict[str, bytes | str | None]:
@@ -292,7 +297,8 @@ def snapshot(root: Path) -> dict[str, bytes | str | None]:
 
 def own_outputs(args: list[str], sandbox: Path) -> list[Path]:
     """Where this call may write: its --out (or default results/), or the figures/,
-    analysis/ or report.html of its DIR."""
+    analysis/ or report.html of its DIR (report writes all three: it (re)computes what plot
+    and analyze would have written)."""
     try:
         with contextlib.redirect_stderr(io.StringIO()):
             ns = build_parser().parse_args(args)
@@ -310,8 +316,9 @@ def own_outputs(args: list[str], sandbox: Path) -> list[Path]:
         targets.append(place(ns.out) if ns.out is not None else sandbox / "results")
     elif ns.command in ("plot", "analyze", "report"):
         base = place(ns.dir)
-        suffix = {"plot": "figures", "analyze": "analysis", "report": "report.html"}
-        targets.append(base / suffix[ns.command] if base is not None else None)
+        suffixes = {"plot": ["figures"], "analyze": ["analysis"],
+                    "report": ["report.html", "figures", "analysis"]}
+        targets += [base / x if base is not None else None for x in suffixes[ns.command]]
     return [Path(os.path.realpath(t)) for t in targets if t is not None]
 
 

@@ -123,9 +123,10 @@ def test_readers_see_committed_parts_only(store: Path) -> None:
     shutil.copy(ts, store / "timeseries" / "part-000099.parquet")
     shutil.copy(parts(store)[0], store / "runs" / ".part-000100.parquet.tmp")
     rs = load_results(store)
-    assert len(rs.runs) == TOTAL
-    assert rs.timeseries is not None and len(rs.timeseries) == TOTAL * 9
-    assert rs.timeseries.groupby("run_id").size().eq(9).all()
+    assert rs.n_runs == TOTAL
+    weeks = rs.query("SELECT run_id, count(*) AS n FROM series GROUP BY run_id")
+    assert len(weeks) == TOTAL
+    assert weeks["n"].eq(9).all()
 
 
 def test_runs_stored_twice_are_flagged_and_repaired(store: Path, capsys) -> None:
@@ -208,7 +209,7 @@ def test_an_unreadable_part_is_named_skipped_and_run_again(store, capsys) -> Non
     bad.write_bytes(b"PAR1 this is not parquet PAR1")
     with pytest.warns(StoreWarning, match=bad.name):
         rs = load_results(store)
-    assert len(rs.runs) == TOTAL - 2
+    assert rs.n_runs == TOTAL - 2
     m = manifest(store)
     (store / "manifest.json").write_text(json.dumps({**m, "status": "interrupted"}))
     assert sweep(store, "--resume") == 0

@@ -1,33 +1,41 @@
-"""What `plot`, `analyze`, `compare` and `report` compute for a loaded result set, and the
-files they write. Figures and tables are written into a temporary folder that is renamed
-into place, so an interrupted command never leaves half a folder."""
+"""What `plot`, `analyze` and `compare` compute for an opened result set, and the files they
+write. Folders are built in a temporary sibling that is renamed into place, so an
+interrupted command never leaves half a folder; each carries a stamp (:mod:`cache`) naming
+the store it was computed from, which `report` uses to reuse it."""
 
 from __future__ import annotations
 
+import json
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from sim.analysis.discovery import Box, event_mask, params_frame, prim_box
-from sim.analysis.plots import (
-    FAN_SERIES,
-    plot_compare,
-    plot_fan_charts,
-    plot_outcome_distribution,
-    plot_param_scatter,
-    plot_run,
-    plot_rung_probabilities,
-    plot_sensitivity,
-    save_figure,
-)
+from sim.analysis.cache import read_stamp, write_stamp
+from sim.analysis.defaults import EVENT, MIN_DENSITY, check_outcomes
+from sim.analysis.discovery import Box, Discovery, check_event, start_discovery
+from sim.analysis.parallel import Workers
+from sim.analysis.progress import Progress
+from sim.analysis.render import FigureJob, render
 from sim.analysis.results import ResultSet
-from sim.analysis.sensitivity import sensitivity
+from sim.analysis.sensitivity import (
+    Sensitivity,
+    forest_inputs,
+    forest_ranking,
+    forest_sensitivity,
+    is_sobol,
+    ranking_frame,
+    sobol_sensitivity,
+)
 from sim.analysis.summary import (
+    FAN_SERIES,
     NUMERIC_OUTCOMES,
     compare_rungs,
     compare_table,
     describe_outcomes,
+    distributions,
     fan_bands,
     retaken_by_week,
     rung_probabilities,
@@ -36,112 +44,277 @@ from sim.batch.outdir import replace_dir
 from sim.core.outcomes import BY_NAME
 from sim.errors import UserError
 
-KEY_OUTCOMES: list[str] = [
-    "escalation_peak", "rok_max_rung", "ukraine_area_end_km2", "casualties_north_korea",
-    "nk_prestige_min", "tech_level",
-]
-"""Outcomes analysed by default: escalation, the ladder, the front, the North's losses and
-prestige, and the technology Seoul fears."""
+SCATTER_SAMPLE = 5_000
+"""Runs drawn in the parameter scatter at most (a seeded random sample beyond it)."""
+
+
+# ---------------------------------------------------------------- figures
+def figure_jobs(rs: ResultSet, scatter_outcome: str = "escalation_peak",
+                progress: Progress | None = None) -> list[FigureJob]:
+    """The figures that make sense for this result set, with their data computed."""
+    step = progress.step if progress else (lambda _: None)
+    advance = progress.advance if progress else (lambda: None)
+    if rs.kind == "run":
+        if not rs.has_series:
+            return []
+        frame = rs.query("SELECT * EXCLUDE (run_id) FROM series ORDER BY week")
+        series = {c: frame[c].to_numpy(dtype=float) for c in frame.columns}
+        return [FigureJob("run", "plot_run", (series, f"{rs.name}, one run"))]
+    step(f"outcome distributions over {rs.n_runs:,} runs")
+    jobs = [FigureJob(f"outcome_{name}", "plot_outcome_distribution",
+                      (dist, BY_NAME[name].unit, BY_NAME[name].doc, rs.name))
+            for name, dist in distributions(rs).items()]
+    advance()
+    if rs.has_series:
+        step(f"fan-chart bands over {rs.n_runs * (rs.horizon + 1):,} weekly rows")
+        bands = {s: fan_bands(rs, s) for s in FAN_SERIES}
+        jobs.append(FigureJob("fan_charts", "plot_fan_charts", (bands, rs.name, rs.n_runs),
+                              cost=3))
+        advance()
+        step("rung probabilities by week")
+        jobs.append(FigureJob("rung_probabilities", "plot_rung_probabilities",
+                              (rung_probabilities(rs), retaken_by_week(rs), rs.name,
+                               rs.n_runs)))
+    advance()
+    if rs.param_names:
+        step("parameter scatter")
+        sample = SCATTER_SAMPLE if rs.n_runs > SCATTER_SAMPLE else None
+        runs = rs.frame([*rs.param_names, scatter_outcome, "rok_max_rung"], sample=sample)
+        jobs.append(FigureJob(f"scatter_{scatter_outcome}", "plot_param_scatter",
+                              (runs, rs.param_names, scatter_outcome,
+                               BY_NAME[scatter_outcome].unit, rs.name, rs.n_runs),
+                              cost=len(rs.param_names)))
+    advance()
+    return jobs
+
+
+FIGURE_STEPS = 4
+"""Progress steps of :func:`figure_jobs` before its figures are counted."""
 
 
 def write_figures(rs: ResultSet, folder: Path, formats: tuple[str, ...],
-                  scatter_outcome: str = "escalation_peak") -> list[Path]:
+                  scatter_outcome: str = "escalation_peak",
+                  progress: Progress | None = None,
+                  workers: Workers | None = None) -> list[Path]:
     """Every figure that makes sense for this result set, into ``folder``."""
-    out: list[Path] = []
-    n = len(rs.runs)
-    if rs.kind == "run" and rs.timeseries is not None:
-        series = {c: rs.timeseries[c].to_numpy(dtype=float) for c in rs.timeseries.columns
-                  if c != "run_id"}
-        out += save_figure(plot_run(series, f"{rs.name}, one run"), folder / "run", formats)
-        return out
-    for name in NUMERIC_OUTCOMES:
-        unit, meaning = BY_NAME[name].unit, BY_NAME[name].doc
-        fig = plot_outcome_distribution(rs.runs[name].to_numpy(dtype=float), name, unit,
-                                        meaning, rs.name)
-        out += save_figure(fig, folder / f"outcome_{name}", formats)
-    if rs.timeseries is not None:
-        bands = {s: fan_bands(rs.timeseries, s) for s in FAN_SERIES}
-        out += save_figure(plot_fan_charts(bands, rs.name, n), folder / "fan_charts", formats)
-        fig = plot_rung_probabilities(rung_probabilities(rs.timeseries),
-                                      retaken_by_week(rs.runs, rs.horizon), rs.name, n)
-        out += save_figure(fig, folder / "rung_probabilities", formats)
-    if rs.param_names:
-        fig = plot_param_scatter(rs.runs, rs.param_names, scatter_outcome,
-                                 BY_NAME[scatter_outcome].unit, rs.name)
-        out += save_figure(fig, folder / f"scatter_{scatter_outcome}", formats)
-    return out
+    jobs = figure_jobs(rs, scatter_outcome, progress)
+    if progress:
+        progress.add(len(jobs))
+        progress.step(f"drawing {len(jobs)} figures")
+    return render(jobs, folder, formats, workers,
+                  advance=progress.advance if progress else None)
 
 
-def plot_results(rs: ResultSet, formats: tuple[str, ...], scatter_outcome: str) -> Path:
-    """`wargame plot`: figures into DIR/figures, plus the outcome summary as CSV."""
-    if scatter_outcome not in NUMERIC_OUTCOMES:
+def check_scatter_outcome(name: str) -> None:
+    if name not in NUMERIC_OUTCOMES:
         raise UserError(f"--outcome: expected a numeric outcome such as escalation_peak, "
-                        f"got {scatter_outcome!r}")
+                        f"got {name!r}")
+
+
+def plot_results(rs: ResultSet, formats: tuple[str, ...], scatter_outcome: str,
+                 progress: Progress | None = None,
+                 workers: Workers | None = None) -> tuple[Path, pd.DataFrame]:
+    """`wargame plot`: figures into DIR/figures, plus the outcome summary as CSV (also
+    returned)."""
+    check_scatter_outcome(scatter_outcome)
     target = rs.root / "figures"
+    summary = describe_outcomes(rs)
 
     def fill(tmp: Path) -> None:
-        write_figures(rs, tmp, formats, scatter_outcome)
-        describe_outcomes(rs.runs).to_csv(tmp / "outcome_summary.csv")
+        files = write_figures(rs, tmp, formats, scatter_outcome, progress, workers)
+        summary.to_csv(tmp / "outcome_summary.csv")
+        write_stamp(tmp, "figures", rs.digest, formats=list(formats),
+                    scatter_outcome=scatter_outcome, files=[p.name for p in files])
 
     replace_dir(target, fill, "figures", option="")
-    return target
+    return target, summary
 
 
+def stamped_figures(rs: ResultSet, fmt: str = "png") -> list[Path] | None:
+    """The figures `plot` wrote for this very store in format ``fmt``, in their order, or
+    None if there are none or they are stale."""
+    folder = rs.root / "figures"
+    stamp = read_stamp(folder, "figures", rs.digest)
+    if stamp is None or fmt not in stamp.get("formats", []):
+        return None
+    files = [folder / name for name in stamp.get("files", []) if name.endswith(f".{fmt}")]
+    return files if files and all(p.is_file() for p in files) else None
+
+
+# ---------------------------------------------------------------- analysis
 @dataclass
 class Analysis:
     """Sensitivity per outcome and one scenario-discovery box."""
 
-    sensitivity: dict[str, tuple[str, pd.DataFrame]] = field(default_factory=dict)
+    sensitivity: dict[str, Sensitivity] = field(default_factory=dict)
     box: Box | None = None
     discovery_note: str = ""
+    event: str = EVENT
+    min_density: float = MIN_DENSITY
+    reused: list[str] = field(default_factory=list)  # what came from a stamped folder
 
 
-def analyze_results(rs: ResultSet, outcomes: list[str], event: str,
-                    min_density: float) -> Analysis:
-    """Sensitivity of each outcome and a PRIM box for ``event``."""
+@dataclass
+class PendingAnalysis:
+    """An analysis whose forests and PRIM run in the workers (see :func:`start_analysis`);
+    :meth:`finish` waits for them."""
+
+    result: Analysis
+    outcomes: list[str]
+    forests: dict[Future, tuple[str, str]]  # future -> (outcome, how the rows were chosen)
+    discovery: Discovery | None = None
+    progress: Progress | None = None
+
+    def finish(self) -> Analysis:
+        result = self.result
+        for fut in as_completed(self.forests):
+            outcome, note = self.forests[fut]
+            result.sensitivity[outcome] = forest_sensitivity(outcome, fut.result(), note)
+            if self.progress:
+                self.progress.advance()
+        if self.discovery is not None:
+            try:
+                result.box = self.discovery.result()
+            except UserError as exc:  # the event never or always happens: say so
+                result.discovery_note = exc.message
+        if self.progress:
+            self.progress.advance()
+        result.sensitivity = {o: result.sensitivity[o] for o in self.outcomes}  # given order
+        return result
+
+
+def start_analysis(rs: ResultSet, outcomes: list[str], event: str, min_density: float,
+                   progress: Progress | None = None, previous: Analysis | None = None,
+                   workers: Workers | None = None) -> PendingAnalysis:
+    """Start the sensitivity of each outcome and a PRIM box for ``event``: PRIM (the
+    longest single task) and the forests go to the workers, and this process is free to
+    compute other things (the report's figures) until :meth:`PendingAnalysis.finish`.
+    Parts of ``previous`` (an analysis of this same store) are reused."""
     if rs.kind != "sweep" or not rs.params:
         raise UserError(f"{rs.root}: analyze needs a sweep store (this is a single run)",
                         hint="run `wargame sweep` first")
+    check_outcomes(outcomes)
+    check_event(rs, event)  # a bad --event stops before any work
+    step = progress.step if progress else (lambda _: None)
+    advance = progress.advance if progress else (lambda: None)
+    workers = workers or Workers(1)
+    result = Analysis(event=event, min_density=min_density)
+    discovery = None
+    if previous is not None and (previous.event, previous.min_density) == (event,
+                                                                           min_density):
+        result.box, result.discovery_note = previous.box, previous.discovery_note
+        result.reused.append("discovery")
+    else:
+        step(f"scenario discovery (PRIM) for {event}")
+        discovery = start_discovery(rs, event, min_density, workers=workers)
+    forests: dict[Future, tuple[str, str]] = {}
+    todo = []
     for o in outcomes:
-        if o not in NUMERIC_OUTCOMES:
-            raise UserError(f"--outcome: {o!r} is not a numeric outcome",
-                            hint="one of " + ", ".join(NUMERIC_OUTCOMES))
-    result = Analysis({o: sensitivity(rs, o) for o in outcomes})
-    y, label = event_mask(rs.runs, event)
-    try:
-        result.box = prim_box(params_frame(rs.runs, rs.params), y, label, min_density)
-    except UserError as exc:  # the event never or always happens: say so, not an error
-        result.discovery_note = exc.message
-    return result
+        if previous is not None and o in previous.sensitivity:
+            result.sensitivity[o] = previous.sensitivity[o]
+            result.reused.append(o)
+            advance()
+        else:
+            todo.append(o)
+    if todo and is_sobol(rs):
+        for o in todo:
+            step(f"Sobol indices of {o}")
+            result.sensitivity[o] = sobol_sensitivity(rs, o)
+            advance()
+    elif todo:
+        step(f"model-free ranking of {len(todo)} outcomes")
+        frame = ranking_frame(rs, todo)
+        for o in todo:
+            problem, x, y, note = forest_inputs(rs, o, frame)
+            forests[workers.submit(forest_ranking, problem, x, y)] = (o, note)
+    return PendingAnalysis(result, list(outcomes), forests, discovery, progress)
 
 
-def write_analysis(rs: ResultSet, result: Analysis) -> Path:
-    """CSV tables and bar charts into DIR/analysis."""
+def analyze_results(rs: ResultSet, outcomes: list[str], event: str, min_density: float,
+                    progress: Progress | None = None, previous: Analysis | None = None,
+                    workers: Workers | None = None) -> Analysis:
+    """Sensitivity of each outcome and a PRIM box for ``event`` (see
+    :func:`start_analysis`)."""
+    return start_analysis(rs, outcomes, event, min_density, progress, previous,
+                          workers).finish()
+
+
+ANALYSIS_STEPS_EXTRA = 1
+"""Progress steps of :func:`analyze_results` besides one per outcome (discovery)."""
+
+
+def write_analysis(rs: ResultSet, result: Analysis, formats: tuple[str, ...] = ("png",),
+                   progress: Progress | None = None, workers: Workers | None = None) -> Path:
+    """CSV tables, bar charts, the discovery rule and ``analysis.json`` (everything the
+    report needs) into DIR/analysis."""
     target = rs.root / "analysis"
 
     def fill(tmp: Path) -> None:
-        for o, (method, table) in result.sensitivity.items():
-            table.to_csv(tmp / f"sensitivity_{method}_{o}.csv")
-            save_figure(plot_sensitivity(table, method, o, rs.name),
-                        tmp / f"sensitivity_{o}", ("png", "svg"))
+        record: dict[str, Any] = {"event": result.event, "min_density": result.min_density,
+                                  "sensitivity": {}, "box": None,
+                                  "discovery_note": result.discovery_note}
+        jobs = []
+        for o, sens in result.sensitivity.items():
+            csv = f"sensitivity_{sens.method}_{o}.csv"
+            sens.table.to_csv(tmp / csv)
+            record["sensitivity"][o] = {"method": sens.method, "csv": csv, "note": sens.note,
+                                        "warning": sens.warning}
+            jobs.append(FigureJob(f"sensitivity_{o}", "plot_sensitivity", (sens, rs.name)))
+        if progress:
+            progress.add(len(jobs))
+            progress.step(f"drawing {len(jobs)} charts")
+        render(jobs, tmp, formats, workers, advance=progress.advance if progress else None)
         if result.box is not None:
             b = result.box
             pd.DataFrame([{"event": b.event, "density": b.density, "coverage": b.coverage,
                            "mass": b.mass, "base_rate": b.base_rate, "runs": b.n_runs,
+                           "prim_sample": b.sample,
                            "restrictions": "; ".join(f"{p} {c}" for p, c in b.restrictions),
                            "rule": b.rule()}]).to_csv(tmp / "discovery.csv", index=False)
+            record["box"] = {k: getattr(b, k) for k in (
+                "event", "restrictions", "density", "coverage", "mass", "base_rate", "n_runs",
+                "sample")}
         (tmp / "discovery.txt").write_text((result.box.rule() if result.box
                                             else result.discovery_note) + "\n")
+        (tmp / "analysis.json").write_text(json.dumps(record, indent=2) + "\n")
+        write_stamp(tmp, "analysis", rs.digest, outcomes=list(result.sensitivity),
+                    event=result.event, min_density=result.min_density)
 
     replace_dir(target, fill, "analysis", option="")
     return target
 
 
+def stamped_analysis(rs: ResultSet) -> Analysis | None:
+    """What `analyze` wrote for this very store, read back; None if absent or stale."""
+    folder = rs.root / "analysis"
+    if read_stamp(folder, "analysis", rs.digest) is None:
+        return None
+    try:
+        record = json.loads((folder / "analysis.json").read_text())
+        result = Analysis(event=record["event"], min_density=float(record["min_density"]),
+                          discovery_note=record.get("discovery_note", ""))
+        for o, s in record["sensitivity"].items():
+            table = pd.read_csv(folder / s["csv"], index_col=0, keep_default_na=False,
+                                na_values=[""])
+            if "note" in table.columns:
+                table["note"] = table["note"].fillna("").astype(str)
+            result.sensitivity[o] = Sensitivity(o, s["method"], table, s["note"],
+                                                s["warning"])
+        if record.get("box"):
+            b = record["box"]
+            result.box = Box(b["event"], [tuple(r) for r in b["restrictions"]], b["density"],
+                             b["coverage"], b["mass"], b["base_rate"], b["n_runs"],
+                             sample=b.get("sample"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return result
+
+
+# ---------------------------------------------------------------- compare
 def compare_results(sets: list[ResultSet], outcomes: list[str]) -> tuple[pd.DataFrame,
                                                                           pd.DataFrame]:
     """Side-by-side outcome table and rung probabilities of several result sets."""
-    names = [unique_label(rs, sets) for rs in sets]
-    named = dict(zip(names, (rs.runs for rs in sets), strict=True))
+    named = {unique_label(rs, sets): rs for rs in sets}
     return compare_table(named, outcomes), compare_rungs(named)
 
 
@@ -151,16 +324,22 @@ def unique_label(rs: ResultSet, sets: list[ResultSet]) -> str:
     return rs.name if len(same) == 1 else rs.root.name
 
 
+COMPARE_SAMPLE = 20_000
+"""Runs per set drawn into the violins at most (their shape does not change beyond it)."""
+
+
 def write_compare(sets: list[ResultSet], outcomes: list[str], target: Path) -> Path:
     table, rungs = compare_results(sets, outcomes)
-    named = {unique_label(rs, sets): rs.runs for rs in sets}
+    named = {unique_label(rs, sets): rs.frame(
+        outcomes, sample=COMPARE_SAMPLE if rs.n_runs > COMPARE_SAMPLE else None)
+        for rs in sets}
 
     def fill(tmp: Path) -> None:
         table.to_csv(tmp / "compare_outcomes.csv", index=False)
         rungs.to_csv(tmp / "compare_rungs.csv")
         units = {o: BY_NAME[o].unit for o in outcomes}
-        save_figure(plot_compare(named, outcomes, units), tmp / "compare", ("png", "svg"))
+        render([FigureJob("compare", "plot_compare", (named, outcomes, units))], tmp,
+               ("png", "svg"))
 
     replace_dir(target, fill, "compare", [rs.root for rs in sets])
     return target
-

@@ -9,14 +9,20 @@ does, the densest box), and print its restrictions as a plain rule:
 
 *density*: share of runs inside the box where the event happened; *coverage*: share of all
 runs with the event that fall inside the box; *mass*: share of all runs inside the box.
+
+On a store of more than ``PRIM_SAMPLE`` runs, PRIM peels a sample and the box it finds is
+measured on every run: the printed statistics are those of all runs, and the rule says
+how large the sample was.
 """
 
 from __future__ import annotations
 
+import logging
 import operator
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +30,12 @@ import numpy as np
 from sim.errors import UserError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import pandas as pd
+
+    from sim.analysis.parallel import Workers
+    from sim.analysis.results import ResultSet
 
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
         "==": operator.eq, "!=": operator.ne}
@@ -41,7 +52,7 @@ EVENTS: dict[str, tuple[str, str]] = {
 
 @dataclass
 class Box:
-    """A PRIM box and its statistics."""
+    """A PRIM box and its statistics (over ``n_runs`` runs)."""
 
     event: str
     restrictions: list[tuple[str, str]]  # (parameter, ">= 0.6" / "<= 0.5" / "in {a, b}")
@@ -50,25 +61,36 @@ class Box:
     mass: float
     base_rate: float
     n_runs: int
+    limits: dict[str, Any] = field(default_factory=dict, repr=False)
+    sample: int | None = None  # runs PRIM peeled, when fewer than n_runs
 
     def rule(self) -> str:
         where = " and ".join(f"{p} {c}" for p, c in self.restrictions) or "anywhere"
+        found = (f"; found by PRIM on a random sample of {self.sample} runs"
+                 if self.sample else "")
         return (f"{self.event} in {self.density:.0%} of runs where {where} "
                 f"(covers {self.coverage:.0%} of such runs; the box holds {self.mass:.0%} "
-                f"of all runs; base rate {self.base_rate:.0%} of {self.n_runs} runs)")
+                f"of all runs; base rate {self.base_rate:.0%} of {self.n_runs} runs{found})")
 
 
-def event_mask(runs: pd.DataFrame, event: str) -> tuple[np.ndarray, str]:
-    """Evaluate an event (a name from EVENTS or ``outcome OP value``) on the runs."""
-    import pandas as pd
-
+def parse_event(event: str, columns: list[str]) -> tuple[str, str, str, str]:
+    """An event (a name from EVENTS or ``outcome OP value``) as (column, operator, the
+    value as written, label)."""
     expr, label = EVENTS.get(event, (event, event))
     m = _EVENT.match(expr)
-    if not m or m[1] not in runs.columns:
+    if not m or m[1] not in columns:
         known = ", ".join(EVENTS)
         raise UserError(f"--event {event!r}: expected one of {known}, or OUTCOME OP VALUE "
                         "such as 'escalation_peak>=40'")
-    col, op, raw = m[1], m[2], m[3]
+    return m[1], m[2], m[3], label
+
+
+def event_mask(runs: pd.DataFrame, event: str) -> tuple[np.ndarray, str]:
+    """Evaluate an event (a name from EVENTS or ``outcome OP value``) on the runs: a
+    numeric outcome against a number, a category with == or != against its text."""
+    import pandas as pd
+
+    col, op, raw, label = parse_event(event, list(runs.columns))
     if pd.api.types.is_numeric_dtype(runs[col]):
         try:
             value: Any = float(raw)
@@ -83,6 +105,71 @@ def event_mask(runs: pd.DataFrame, event: str) -> tuple[np.ndarray, str]:
     return _OPS[op](data, value).to_numpy(dtype=bool), label
 
 
+def check_event(rs: ResultSet, event: str) -> None:
+    """Evaluate ``event`` on the runs once (one column), so that a bad one stops a command
+    before any work."""
+    col, _, _, _ = parse_event(event, rs.columns)
+    event_mask(rs.frame([col]), event)
+
+
+PRIM_SAMPLE = 20_000
+"""PRIM peels a sample of at most this many runs (a seeded hash of the run id); the box it
+finds is then measured on every run. On the 200,000-run baseline, the boxes PRIM finds on
+20,000 and on all runs differ by about a point of density and a few of coverage
+(``benchmarks/README.md``), while PRIM's cost grows with the rows (~3x here)."""
+
+
+_PRIM: Any = None
+
+
+def import_prim() -> Any:
+    """EMA Workbench's PRIM module, without importing the rest of the workbench.
+
+    ``import ema_workbench`` runs its package ``__init__``, which imports the whole
+    experiment framework (evaluators, models, samplers) and decorates its classes with a
+    method logger that walks the call stack through ``inspect``: ~2 s, more than PRIM
+    itself takes on thousands of runs, and none of it used here. The PRIM module needs
+    only its own helpers, so it is loaded under bare stand-ins for its parent packages;
+    then every ``ema_workbench`` module this loaded is taken out of ``sys.modules`` again
+    (we keep our reference), so that a later ``import ema_workbench`` anywhere in the
+    process imports the real package from scratch. If the workbench is already imported,
+    or a future release needs more of it at import, the plain import is used.
+    """
+    import importlib
+    import importlib.util
+    import sys
+    import types
+
+    global _PRIM
+    name = "ema_workbench.analysis.prim"
+    if _PRIM is not None:
+        return _PRIM
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spec = importlib.util.find_spec("ema_workbench")
+        if (spec is None or not spec.submodule_search_locations
+                or any(m.startswith("ema_workbench") for m in sys.modules)):
+            _PRIM = importlib.import_module(name)
+            return _PRIM
+        root = Path(next(iter(spec.submodule_search_locations)))
+        for pkg, folder in (("ema_workbench", root), ("ema_workbench.analysis",
+                                                      root / "analysis"),
+                            ("ema_workbench.em_framework", root / "em_framework")):
+            module = types.ModuleType(pkg)
+            module.__path__ = [str(folder)]
+            module.__package__ = pkg
+            sys.modules[pkg] = module
+        try:
+            module = importlib.import_module(name)
+        except (ImportError, AttributeError):
+            module = None
+        finally:
+            for loaded in [m for m in sys.modules if m.startswith("ema_workbench")]:
+                del sys.modules[loaded]
+        _PRIM = module if module is not None else importlib.import_module(name)
+    return _PRIM
+
+
 def prim_box(x: pd.DataFrame, y: np.ndarray, event: str, min_density: float = 0.75,
              tolerance: float = 0.02) -> Box:
     """Run PRIM on parameters ``x`` (categoricals as pandas categories) against ``y``,
@@ -95,11 +182,16 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, event: str, min_density: float = 0.
             f"scenario discovery for '{event}' needs runs where it both happens and does "
             f"not: it happens in {base:.0%} of {len(y)} runs"
         )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from ema_workbench.analysis import prim
-
-        box = prim.Prim(x, y, mass_min=0.05).find_box()
+    prim = import_prim()
+    logger = logging.getLogger("EMA")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # its info lines per peel would go to our stderr
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            box = prim.Prim(x, y, mass_min=0.05).find_box()
+    finally:
+        logger.setLevel(level)
     traj = box.peeling_trajectory
     ok = traj[traj["density"] >= min_density]
     i = int(ok["coverage"].idxmax()) if len(ok) else int(traj["density"].idxmax())
@@ -117,10 +209,16 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, event: str, min_density: float = 0.
         if np.isfinite(lo) or np.isfinite(hi):
             limits[col] = (lo, hi)
     limits = _prune(x, y, limits, tolerance)
+    return box_stats(x, y, event, limits)
+
+
+def box_stats(x: pd.DataFrame, y: np.ndarray, event: str, limits: dict[str, Any],
+              sample: int | None = None) -> Box:
+    """The box ``limits`` measured on runs ``x`` with events ``y``."""
     inside = _inside(x, limits)
     density = float(y[inside].mean()) if inside.any() else 0.0
     return Box(event, _describe(limits), density, float(y[inside].sum() / y.sum()),
-               float(inside.mean()), base, len(y))
+               float(inside.mean()), float(y.mean()), len(y), limits, sample)
 
 
 def _inside(x: pd.DataFrame, limits: dict[str, Any]) -> np.ndarray:
@@ -177,3 +275,47 @@ def params_frame(runs: pd.DataFrame, params: list[dict[str, Any]]) -> pd.DataFra
         out[p["name"]] = (pd.Categorical(col.astype(str)) if p.get("values") is not None
                           else col.astype(float))
     return out
+
+
+def discover(rs: ResultSet, event: str, min_density: float = 0.75, seed: int = 0) -> Box:
+    """PRIM on a sweep for ``event``: on every run, or on a sample of ``PRIM_SAMPLE`` runs
+    of a larger store, the box then measured on every run. Raises UserError for an event
+    that does not parse, or that never or always happens."""
+    return start_discovery(rs, event, min_density, seed).result()
+
+
+@dataclass
+class Discovery:
+    """A PRIM run under way (see :func:`start_discovery`)."""
+
+    future: Future
+    x: pd.DataFrame
+    y: np.ndarray
+    label: str
+    sample: int | None
+
+    def result(self) -> Box:
+        """The box, measured on every run (raises what PRIM raised)."""
+        found = self.future.result()
+        if self.sample is None:
+            return found
+        return box_stats(self.x, self.y, self.label, found.limits, sample=self.sample)
+
+
+def start_discovery(rs: ResultSet, event: str, min_density: float = 0.75, seed: int = 0,
+                    workers: Workers | None = None) -> Discovery:
+    """Start PRIM for ``event`` in a worker (in this process without ``workers``); raises
+    UserError at once for an event that does not parse."""
+    from sim.analysis.parallel import Workers
+
+    col, _, _, _ = parse_event(event, rs.columns)
+    everything = rs.frame([*rs.param_names, col])
+    y_all, label = event_mask(everything, event)
+    x_all = params_frame(everything, rs.params)
+    x, y, sample = x_all, y_all, None
+    if len(everything) > PRIM_SAMPLE:
+        picked = rs.frame(["run_id"], sample=PRIM_SAMPLE, seed=seed)["run_id"]
+        rows = np.flatnonzero(everything["run_id"].isin(picked).to_numpy())
+        x, y, sample = x_all.iloc[rows].reset_index(drop=True), y_all[rows], len(rows)
+    future = (workers or Workers(1)).submit(prim_box, x, y, label, min_density)
+    return Discovery(future, x_all, y_all, label, sample)

@@ -1,18 +1,41 @@
 """`wargame report`: one self-contained HTML page (images embedded as base64) with the
-manifest, the outcome table, every figure, and the sensitivity and discovery results."""
+provenance, the outcome table, every figure, and the sensitivity and discovery results.
+
+The page reuses what `plot` and `analyze` wrote for the same store (their folders carry a
+stamp with the store's digest, :mod:`cache`); what is missing or stale it computes, and
+writes into ``figures/`` and ``analysis/`` as those commands would, so the next report of
+an unchanged store only assembles the page.
+
+The page is a list of sections (:data:`SECTIONS`), each a function of a
+:class:`ReportContext` returning HTML: a new kind of result adds a function to the list.
+"""
 
 from __future__ import annotations
 
 import base64
 import html
 import json
-import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.commands import KEY_OUTCOMES, Analysis, analyze_results, write_figures
+from sim.analysis.cache import read_stamp
+from sim.analysis.commands import (
+    Analysis,
+    PendingAnalysis,
+    plot_results,
+    stamped_analysis,
+    stamped_figures,
+    start_analysis,
+    write_analysis,
+)
+from sim.analysis.defaults import EVENT, KEY_OUTCOMES, MIN_DENSITY
+from sim.analysis.parallel import Workers
+from sim.analysis.progress import Progress
 from sim.analysis.results import ResultSet
+from sim.analysis.sensitivity import display_table
 from sim.analysis.summary import describe_outcomes, max_rung_probabilities
 from sim.batch.store import atomic_write_bytes
 from sim.errors import UserError
@@ -21,7 +44,19 @@ CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;
 table{border-collapse:collapse;font-size:0.85em;margin:0.5em 0 1.5em}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3f3}
 td:first-child,th:first-child{text-align:left}img{max-width:100%;margin:0.5em 0 1.5em}
-.rule{background:#fff6e0;padding:0.8em;border-left:4px solid #E69F00}"""
+.rule{background:#fff6e0;padding:0.8em;border-left:4px solid #E69F00}
+.warn{background:#fdecea;padding:0.8em;border-left:4px solid #D55E00}
+.note{color:#555;font-size:0.9em}"""
+
+
+@dataclass
+class ReportContext:
+    """What the sections of a report draw from."""
+
+    rs: ResultSet
+    analysis: Analysis | None
+    figures: list[Path]
+    outcomes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -33,57 +68,127 @@ def _img(path: Path) -> str:
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
 
-def build_report(rs: ResultSet, analysis: Analysis | None, figures: list[Path]) -> str:
-    """The HTML text."""
-    m = rs.manifest
+def provenance_section(ctx: ReportContext) -> str:
+    rs, m = ctx.rs, ctx.rs.manifest
     meta = {
         "scenario": rs.name, "folder": str(rs.root), "kind": rs.kind,
-        "runs analysed": len(rs.runs), "runs failed": rs.n_failed,
+        "runs analysed": rs.n_runs, "runs failed": rs.n_failed,
         "design": json.dumps({k: v for k, v in m.get("design", {}).items() if k != "params"}),
         "swept parameters": ", ".join(rs.param_names) or "-",
         "base seed": m.get("base_seed"), "scenario hash": m.get("scenario_hash"),
         "versions": json.dumps(m.get("versions", {})), "git commit": m.get("git_commit"),
         "command": m.get("command"), "started": m.get("started"),
-        "finished": m.get("finished"), "status": m.get("status"),
+        "finished": m.get("finished"), "status": m.get("status"), "store digest": rs.digest,
     }
-    parts = [f"<!doctype html><meta charset='utf-8'><title>{html.escape(rs.name)} report"
-             f"</title><style>{CSS}</style>",
-             f"<h1>Kursk escalation wargame: {html.escape(rs.name)}</h1>",
-             "<h2>Provenance</h2>",
-             _table(pd.DataFrame({"value": {k: str(v) for k, v in meta.items()
-                                            if v is not None}})),
-             "<h2>Outcomes</h2>", _table(describe_outcomes(rs.runs)),
-             "<h3>South Korea's highest rung</h3>",
-             _table(max_rung_probabilities(rs.runs).to_frame("share of runs"))]
-    if analysis is not None:
-        parts.append("<h2>Which parameters drive escalation</h2>")
-        for outcome, (method, table) in analysis.sensitivity.items():
-            label = (
-                "Sobol indices (SALib; S1 first order, ST total, ± 95% confidence)"
-                if method == "sobol" else "model-free ranking (permutation importance of a "
-                "random-forest surrogate, scikit-learn; not a variance share)"
-            )
-            parts += [f"<h3>{html.escape(outcome)}: {label}</h3>", _table(table)]
-        parts.append("<h2>Scenario discovery (PRIM, EMA Workbench)</h2>")
-        text = analysis.box.rule() if analysis.box else analysis.discovery_note
-        parts.append(f"<p class='rule'>{html.escape(text)}</p>")
-    parts.append("<h2>Figures</h2>")
-    parts += [_img(p) for p in figures if p.suffix == ".png"]
+    return "<h2>Provenance</h2>\n" + _table(pd.DataFrame(
+        {"value": {k: str(v) for k, v in meta.items() if v is not None}}))
+
+
+def outcomes_section(ctx: ReportContext) -> str:
+    return "\n".join([
+        "<h2>Outcomes</h2>", _table(ctx.outcomes),
+        "<h3>South Korea's highest rung</h3>",
+        _table(max_rung_probabilities(ctx.rs).to_frame("share of runs"))])
+
+
+def sensitivity_section(ctx: ReportContext) -> str:
+    if ctx.analysis is None:
+        return ""
+    parts = ["<h2>Which parameters drive escalation</h2>"]
+    for outcome, sens in ctx.analysis.sensitivity.items():
+        label = (
+            "Sobol indices (SALib; S1 first order, ST total, ± 95% confidence)"
+            if sens.method == "sobol" else "model-free ranking (permutation importance of a "
+            "random-forest surrogate, scikit-learn; not a variance share)"
+        )
+        parts.append(f"<h3>{html.escape(outcome)}: {label}</h3>")
+        parts.append(f"<p class='note'>{html.escape(sens.note)}</p>")
+        if sens.warning:
+            parts.append(f"<p class='warn'>{html.escape(sens.warning)}</p>")
+        shown = display_table(sens)
+        if shown is not None:
+            parts.append(_table(shown))
+    return "\n".join(parts)
+
+
+def discovery_section(ctx: ReportContext) -> str:
+    if ctx.analysis is None:
+        return ""
+    a = ctx.analysis
+    text = a.box.rule() if a.box else a.discovery_note
+    return ("<h2>Scenario discovery (PRIM, EMA Workbench)</h2>\n"
+            f"<p class='rule'>{html.escape(text)}</p>")
+
+
+def figures_section(ctx: ReportContext) -> str:
+    return "<h2>Figures</h2>\n" + "\n".join(_img(p) for p in ctx.figures if p.suffix == ".png")
+
+
+SECTIONS: list[Callable[[ReportContext], str]] = [
+    provenance_section, outcomes_section, sensitivity_section, discovery_section,
+    figures_section,
+]
+"""The report's sections, in page order."""
+
+
+def build_report(ctx: ReportContext) -> str:
+    """The HTML text."""
+    name = html.escape(ctx.rs.name)
+    parts = [f"<!doctype html><meta charset='utf-8'><title>{name} report</title>"
+             f"<style>{CSS}</style>", f"<h1>Kursk escalation wargame: {name}</h1>"]
+    parts += [text for section in SECTIONS if (text := section(ctx))]
     return "\n".join(parts) + "\n"
 
 
-def write_report(rs: ResultSet, event: str = "offensive", min_density: float = 0.75) -> Path:
-    """Render figures (into a temporary folder), analyse if it is a sweep, write
-    DIR/report.html atomically."""
-    analysis = None
-    if rs.kind == "sweep" and rs.params:
-        try:
-            analysis = analyze_results(rs, KEY_OUTCOMES, event, min_density)
-        except UserError as exc:  # e.g. a Sobol design with missing points: say so
-            analysis = Analysis(discovery_note=f"analysis unavailable: {exc.message}")
-    with tempfile.TemporaryDirectory() as tmp:
-        figures = write_figures(rs, Path(tmp), ("png",))
-        text = build_report(rs, analysis, figures)
+def start_report_analysis(rs: ResultSet, event: str, min_density: float,
+                          progress: Progress | None = None,
+                          workers: Workers | None = None) -> PendingAnalysis | Analysis | None:
+    """The analysis shown in the report: reused from ``analysis/`` where it is fresh,
+    otherwise started (finished and written by :func:`finish_report_analysis`); None for
+    a single run."""
+    if rs.kind != "sweep" or not rs.params:
+        return None
+    previous = stamped_analysis(rs)
+    outcomes = list(dict.fromkeys([*KEY_OUTCOMES, *(previous.sensitivity if previous
+                                                    else [])]))
+    try:
+        return start_analysis(rs, outcomes, event, min_density, progress, previous, workers)
+    except UserError as exc:  # e.g. a Sobol design with missing points: say so
+        if "--event" in exc.message:
+            raise
+        return Analysis(discovery_note=f"analysis unavailable: {exc.message}")
+
+
+def finish_report_analysis(rs: ResultSet, pending: PendingAnalysis | Analysis | None,
+                           progress: Progress | None = None,
+                           workers: Workers | None = None) -> Analysis | None:
+    if not isinstance(pending, PendingAnalysis):
+        return pending
+    analysis = pending.finish()
+    if set(analysis.reused) != {*pending.outcomes, "discovery"}:
+        write_analysis(rs, analysis, progress=progress, workers=workers)
+    return analysis
+
+
+def write_report(rs: ResultSet, event: str = EVENT, min_density: float = MIN_DENSITY,
+                 progress: Progress | None = None, workers: Workers | None = None) -> Path:
+    """Figures and analysis (reused or computed), then DIR/report.html atomically. The
+    analysis starts first: its forests are fitted in the workers while this process
+    computes the figures' summaries, and drawn after them."""
+    pending = start_report_analysis(rs, event, min_density, progress, workers)
+    figures = stamped_figures(rs)
+    if figures is None:
+        # figures/ is missing or stale (then re-drawn as `plot` would), or of this very store
+        # but without PNG (then re-drawn with PNG added, keeping the formats asked before)
+        stamp = read_stamp(rs.root / "figures", "figures", rs.digest) or {}
+        formats = tuple(dict.fromkeys(["png", *stamp.get("formats", [])]))
+        plot_results(rs, formats, stamp.get("scatter_outcome", "escalation_peak"), progress,
+                     workers)
+        figures = stamped_figures(rs) or []
+    elif progress:
+        progress.advance(4)
+    analysis = finish_report_analysis(rs, pending, progress, workers)
+    ctx = ReportContext(rs, analysis, figures, describe_outcomes(rs))
     target = rs.root / "report.html"
-    atomic_write_bytes(target, text.encode())
+    atomic_write_bytes(target, build_report(ctx).encode())
     return target

@@ -7,13 +7,15 @@ from pathlib import Path
 
 from rich.table import Table
 
-from sim.analysis.discovery import EVENTS, event_mask
+from sim.analysis.defaults import EVENT, KEY_OUTCOMES, MIN_DENSITY, check_outcomes
+from sim.analysis.discovery import EVENTS
 from sim.batch.outdir import check_replaceable, safe_name, user_path
 from sim.cli.common import console, format_value
 from sim.errors import UserError
 
-# The analysis stack (pandas, matplotlib, scikit-learn, SALib, EMA Workbench) is imported
-# inside the commands: `wargame --help` and the other commands should not pay for it.
+# The analysis stack (pandas, DuckDB, matplotlib, scikit-learn, SALib, EMA Workbench) is
+# imported inside the commands: `wargame --help` and the other commands should not pay for
+# it. Every check of the command line runs before any work.
 
 
 def _frame_table(frame, title: str) -> Table:
@@ -27,67 +29,99 @@ def _frame_table(frame, title: str) -> Table:
     return t
 
 
-def check_outcomes(names: list[str]) -> None:
-    """``--outcome``: numeric outcomes only (what distributions and indices are of)."""
-    from sim.core.outcomes import NUMERIC
-    from sim.core.params import did_you_mean
-
-    for name in names:
-        if name not in NUMERIC:
-            raise UserError(f"--outcome: {name!r} is not a numeric outcome",
-                            hint=did_you_mean(name, NUMERIC) or "one of " + ", ".join(NUMERIC))
-
-
-def check_event(runs, event: str) -> None:
-    """Evaluate ``--event`` once before any work, so a bad one exits 2 at once."""
-    event_mask(runs, event)
-
-
 def _failed_note(rs) -> None:
     if rs.n_failed:
         console.print(f"{rs.n_failed} failed runs are left out", style="yellow")
 
 
-def cmd_plot(args: argparse.Namespace) -> int:
-    from sim.analysis.commands import KEY_OUTCOMES, plot_results
-    from sim.analysis.results import load_results
-    from sim.analysis.summary import describe_outcomes
-
-    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+def _formats(text: str) -> tuple[str, ...]:
+    formats = tuple(dict.fromkeys(f.strip() for f in text.split(",") if f.strip()))
     bad = [f for f in formats if f not in ("png", "svg", "pdf")]
     if bad or not formats:
-        raise UserError(f"--formats: expected png, svg and/or pdf, got {args.formats!r}")
+        raise UserError(f"--formats: expected png, svg and/or pdf, got {text!r}")
+    return formats
+
+
+def _density(value: float) -> float:
+    if not 0 < value <= 1:
+        raise UserError(f"--density: expected a share in (0, 1], got {value}")
+    return value
+
+
+def _workers(preload: tuple[str, ...]):
+    """The command's worker processes. Their forkserver is started first, so that its
+    imports (matplotlib, scikit-learn) run on another core while this process opens the
+    store."""
+    from sim.analysis.parallel import Workers, start_server
+
+    workers = Workers(preload=preload)
+    if workers.parallel:
+        start_server(preload)
+    return workers
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    formats = _formats(args.formats)
+    check_outcomes([args.outcome])
+    from sim.analysis.parallel import PRELOAD_FIGURES
+
+    workers = _workers(PRELOAD_FIGURES)
+    from sim.analysis.commands import FIGURE_STEPS, plot_results
+    from sim.analysis.progress import Progress
+    from sim.analysis.results import load_results
+
     rs = load_results(user_path(args.dir, "DIR"))
     check_replaceable(rs.root / "figures", "figures", option="")
-    target = plot_results(rs, formats, args.outcome)
+    with Progress("plot", FIGURE_STEPS) as progress, workers:
+        target, summary = plot_results(rs, formats, args.outcome, progress, workers)
     _failed_note(rs)
-    console.print(_frame_table(describe_outcomes(rs.runs, KEY_OUTCOMES),
-                               f"{rs.name}: {len(rs.runs)} runs"))
+    console.print(_frame_table(summary.loc[KEY_OUTCOMES], f"{rs.name}: {rs.n_runs} runs"))
     console.print(f"wrote {len(list(target.iterdir()))} files to {target}/")
     return 0
 
 
+def print_analysis(result) -> None:
+    """Sensitivity tables (or why their numbers cannot be read) and the PRIM rule."""
+    from sim.analysis.sensitivity import display_table
+
+    for sens in result.sensitivity.values():
+        shown = display_table(sens)
+        if shown is not None:
+            console.print(_frame_table(shown, sens.title))
+        else:
+            console.print(sens.title, style="bold")
+        console.print(f"  {sens.note}", highlight=False, soft_wrap=True)
+        if sens.warning:
+            console.print(f"  {sens.warning}", style="bold red", highlight=False,
+                          soft_wrap=True)
+    console.print("scenario discovery (PRIM)", style="bold")
+    console.print(result.box.rule() if result.box else result.discovery_note,
+                  highlight=False, soft_wrap=True)
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from sim.analysis.commands import KEY_OUTCOMES, analyze_results, write_analysis
+    density = _density(args.density)
+    formats = _formats(args.formats)
+    outcomes = list(dict.fromkeys(args.outcome)) or KEY_OUTCOMES
+    check_outcomes(outcomes)
+    from sim.analysis.parallel import PRELOAD_ESTIMATORS
+
+    workers = _workers(PRELOAD_ESTIMATORS)
+    from sim.analysis.commands import ANALYSIS_STEPS_EXTRA, analyze_results, write_analysis
+    from sim.analysis.discovery import check_event
+    from sim.analysis.progress import Progress
     from sim.analysis.results import load_results
 
-    if not 0 < args.density <= 1:
-        raise UserError(f"--density: expected a share in (0, 1], got {args.density}")
-    outcomes = args.outcome or KEY_OUTCOMES
-    check_outcomes(outcomes)
     rs = load_results(user_path(args.dir, "DIR"))
-    check_event(rs.runs, args.event)
+    if rs.kind == "sweep":
+        check_event(rs, args.event)
     check_replaceable(rs.root / "analysis", "analysis", option="")
-    result = analyze_results(rs, outcomes, args.event, args.density)
+    with Progress("analyze", len(outcomes) + ANALYSIS_STEPS_EXTRA) as progress, workers:
+        result = analyze_results(rs, outcomes, args.event, density, progress,
+                                 workers=workers)
+        target = write_analysis(rs, result, formats, progress, workers)
     _failed_note(rs)
-    for o, (method, table) in result.sensitivity.items():
-        title = (f"Sobol indices of {o} (SALib)" if method == "sobol"
-                 else f"{o}: model-free ranking (random-forest permutation importance; "
-                 "not a variance share)")
-        console.print(_frame_table(table, title))
-    console.print("scenario discovery (PRIM)", style="bold")
-    console.print(result.box.rule() if result.box else result.discovery_note)
-    target = write_analysis(rs, result)
+    print_analysis(result)
     console.print(f"wrote tables and charts to {target}/")
     return 0
 
@@ -95,16 +129,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.dirs) < 2:
         raise UserError("compare: give at least two result folders")
-    from sim.analysis.commands import KEY_OUTCOMES, compare_results, write_compare
-    from sim.analysis.results import load_results
-
-    check_outcomes(args.outcome)
+    outcomes = list(dict.fromkeys(args.outcome)) or KEY_OUTCOMES
+    check_outcomes(outcomes)
     dirs = [user_path(d, "DIR") for d in args.dirs]
     out = user_path(args.out, "--out") if args.out is not None else Path("results") / (
         "compare-" + safe_name("-".join(d.name for d in dirs)))
     check_replaceable(out, "compare", dirs)  # before any work
+    from sim.analysis.commands import compare_results, write_compare
+    from sim.analysis.results import load_results
+
     sets = [load_results(d) for d in dirs]
-    outcomes = args.outcome or KEY_OUTCOMES
     table, rungs = compare_results(sets, outcomes)
     ref = table.columns[-1]
     for o in outcomes:
@@ -118,18 +152,38 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    density = _density(args.density)
+    from sim.analysis.cache import report_inputs_fresh
+    from sim.analysis.parallel import PRELOAD_ESTIMATORS, Workers
+    from sim.analysis.results import store_digest
+
+    root = user_path(args.dir, "DIR")
+    digest = store_digest(root) if root.is_dir() else None
+    if digest and report_inputs_fresh(root, digest, args.event, density, KEY_OUTCOMES):
+        workers = Workers(1)  # everything is reused: no worker would have work
+    else:
+        workers = _workers(PRELOAD_ESTIMATORS)
+    from sim.analysis.commands import ANALYSIS_STEPS_EXTRA, FIGURE_STEPS
+    from sim.analysis.discovery import check_event
+    from sim.analysis.progress import Progress
     from sim.analysis.report import write_report
     from sim.analysis.results import load_results
 
-    if not 0 < args.density <= 1:
-        raise UserError(f"--density: expected a share in (0, 1], got {args.density}")
-    rs = load_results(user_path(args.dir, "DIR"))
-    check_event(rs.runs, args.event)
+    rs = load_results(root)
+    if rs.kind == "sweep" and rs.params:
+        check_event(rs, args.event)
     target = rs.root / "report.html"
     if target.is_symlink() or target.is_dir():
         raise UserError(f"{target}: is a folder or a symbolic link, not a report wargame "
                         "wrote; it will not replace it")
-    path = write_report(rs, args.event, args.density)
+    # what the report may (re)write besides the page, as plot and analyze would
+    check_replaceable(rs.root / "figures", "figures", option="")
+    if rs.kind == "sweep" and rs.params:
+        check_replaceable(rs.root / "analysis", "analysis", option="")
+    steps = FIGURE_STEPS + len(KEY_OUTCOMES) + ANALYSIS_STEPS_EXTRA
+    with Progress("report", steps) as progress, workers:
+        path = write_report(rs, args.event, density, progress, workers)
+    _failed_note(rs)
     console.print(f"wrote {path}")
     return 0
 
@@ -140,7 +194,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dir", help="a result folder (from wargame sweep or wargame run)")
     p.add_argument("--outcome", default="escalation_peak",
                    help="outcome for the parameter scatter (default escalation_peak)")
-    p.add_argument("--formats", default="png,svg", help="figure formats (default png,svg)")
+    p.add_argument("--formats", default="png",
+                   help="figure formats, comma-separated: png, svg, pdf (default png)")
     p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("analyze", help="sensitivity (Sobol or model-free) and scenario "
@@ -148,11 +203,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("dir", help="a sweep's result folder")
     p.add_argument("--outcome", action="append", default=[],
                    help="outcome to analyse (repeatable; default: the key outcomes)")
-    p.add_argument("--event", default="offensive",
+    p.add_argument("--event", default=EVENT,
                    help=f"the bad outcome to explain: {events}; or OUTCOME OP VALUE, e.g. "
                    "'escalation_peak>=45' (default offensive)")
-    p.add_argument("--density", type=float, default=0.75,
+    p.add_argument("--density", type=float, default=MIN_DENSITY,
                    help="PRIM: least share of runs in the box with the event (default 0.75)")
+    p.add_argument("--formats", default="png",
+                   help="chart formats, comma-separated: png, svg, pdf (default png)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("compare", help="outcome distributions of several result folders")
@@ -163,6 +220,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("report", help="one self-contained HTML page with figures and tables")
     p.add_argument("dir", help="a result folder")
-    p.add_argument("--event", default="offensive", help="scenario-discovery event")
-    p.add_argument("--density", type=float, default=0.75, help="PRIM density target")
+    p.add_argument("--event", default=EVENT, help="scenario-discovery event")
+    p.add_argument("--density", type=float, default=MIN_DENSITY, help="PRIM density target")
     p.set_defaults(func=cmd_report)

@@ -128,3 +128,35 @@ def test_policy_sweep_checks(tmp_path: Path, capsys) -> None:
         else:
             assert code == 2 and fragment in capsys.readouterr().err
             assert not out.exists()
+
+
+def test_compare_and_analyze_a_policy_sweep(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "s"
+    assert main(["sweep", BASELINE, "--policies", "hold,arm-week-8", "--samples", "6",
+                 "--replicates", "4", "--weeks", "26", "--quiet", "--executor", "serial",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    cmp_dir = tmp_path / "c"
+    assert main(["compare", str(out), "--reference", "hold", "--satisfice",
+                 "escalation_peak<50", "--satisfice", "ukraine_area_km2@26>=200",
+                 "--out", str(cmp_dir)]) == 0
+    printed = capsys.readouterr().out
+    assert "24 futures" in printed and "P(better than hold)" in printed
+    # The printed and written numbers are the paired differences of the stored runs.
+    runs = pd.read_parquet(out / "runs")
+    t = runs.pivot_table(index=["point_id", "replicate"], columns="policy",
+                         values="escalation_peak")
+    paired = pd.read_csv(cmp_dir / "paired_escalation_peak.csv", index_col=0)
+    assert paired.loc["arm-week-8", "mean_difference"] == pytest.approx(
+        (t["arm-week-8"] - t["hold"]).mean())
+    sat = pd.read_csv(cmp_dir / "satisficing.csv", index_col=0)
+    assert 0 <= sat.loc["hold", "share_satisficing"] <= 1
+    assert (cmp_dir / "robustness.png").stat().st_size > 10_000
+    # analyze on a policy sweep ends with the same comparison.
+    assert main(["analyze", str(out), "--outcome", "escalation_peak"]) == 0
+    assert "regret (shortfall against the best policy" in capsys.readouterr().out
+    for args, fragment in ((["--better", "rok_max_rung=up"], "expected OUTCOME=higher"),
+                           (["--outcome", "rok_max_rung"], "which way is better"),
+                           (["--reference", "nope"], "no policy 'nope'")):
+        assert main(["compare", str(out), "--out", str(tmp_path / "x"), *args]) == 2
+        assert fragment in capsys.readouterr().err

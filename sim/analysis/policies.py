@@ -15,11 +15,15 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
+
+if TYPE_CHECKING:
+    from sim.analysis.results import ResultSet
 
 FUTURE = ["point_id", "replicate"]
 
@@ -100,7 +104,7 @@ def regret(runs: pd.DataFrame, outcome: str, better: dict[str, str] | None = Non
     sign = better_sign(outcome, better)
     t = wide(runs, outcome)
     best = t.max(axis=1) if sign > 0 else t.min(axis=1)
-    return (t.sub(best, axis=0) * -sign).clip(lower=0.0)
+    return (t.sub(best, axis=0) * -sign).clip(lower=0.0) + 0.0  # + 0.0: no -0
 
 
 def regret_summary(runs: pd.DataFrame, outcome: str, better: dict[str, str] | None = None
@@ -188,3 +192,63 @@ def robustness(runs: pd.DataFrame, outcomes: list[str], criteria: list[Criterion
         s = satisficing(runs, criteria, series_at)
         table["satisficing: " + " and ".join(map(str, criteria))] = s["share_satisficing"]
     return table.rename_axis("policy")
+
+
+# ----------------------------------------------------------------- on a stored sweep
+POLICY_OUTCOMES: list[str] = ["escalation_peak", "ukraine_area_end_km2",
+                              "casualties_north_korea", "kursk_retaken", "tech_level"]
+"""Outcomes compared by default: those with a clear better direction (DEFAULT_BETTER)."""
+
+
+@dataclass
+class PolicyComparison:
+    """Everything `compare`/`analyze` show for a sweep with a ``policy`` column."""
+
+    reference: str
+    policies: list[str]
+    futures: int
+    differences: dict[str, pd.DataFrame]  # outcome -> paired differences vs the reference
+    p_better: dict[str, pd.DataFrame]  # outcome -> P(row better than column)
+    regrets: dict[str, pd.DataFrame]  # outcome -> regret per future (columns: policies)
+    regret_summaries: dict[str, pd.DataFrame]
+    satisficing: pd.DataFrame | None
+    criteria: list[Criterion]
+    table: pd.DataFrame  # the robustness table
+
+
+def compare_policies(rs: ResultSet, outcomes: list[str], reference: str | None = None,
+                     criteria: list[Criterion] | None = None,
+                     better: dict[str, str] | None = None) -> PolicyComparison:
+    """The policy comparison of an opened store (``sim.analysis.results.ResultSet``)."""
+    criteria = criteria or []
+    for o in outcomes:
+        better_sign(o, better)  # every outcome needs a direction, before any work
+    runs = rs.frame(["policy", "point_id", "replicate", *outcomes])
+    policies = list(dict.fromkeys(runs["policy"]))
+    ref = reference or policies[0]
+    if ref not in policies:
+        raise UserError(f"--reference: no policy '{ref}' in {rs.root} "
+                        f"(policies: {', '.join(policies)})")
+
+    def series_at(name: str, week: int) -> pd.Series:
+        if not rs.has_series:
+            raise UserError(f"--satisfice {name}@{week}: {rs.root} holds no weekly series")
+        from sim.core.series import SERIES_NAMES
+
+        if name not in SERIES_NAMES:
+            raise UserError(f"--satisfice {name}@{week}: '{name}' is not a weekly series")
+        got = rs.query(f'SELECT run_id, "{name}" AS v FROM series WHERE week = ?',
+                       [int(week)])
+        return got.set_index("run_id")["v"]
+
+    diffs = {o: paired_differences(runs, o, ref, better) for o in outcomes}
+    sat = satisficing(runs, criteria, series_at) if criteria else None
+    table = robustness(runs, outcomes, [], better)
+    if sat is not None:
+        table["satisficing: " + " and ".join(map(str, criteria))] = sat["share_satisficing"]
+    return PolicyComparison(
+        reference=ref, policies=policies, futures=len(wide(runs, outcomes[0])),
+        differences=diffs, p_better={o: p_better_matrix(runs, o, better) for o in outcomes},
+        regrets={o: regret(runs, o, better) for o in outcomes},
+        regret_summaries={o: regret_summary(runs, o, better) for o in outcomes},
+        satisficing=sat, criteria=criteria, table=table)

@@ -254,10 +254,16 @@ def _open_sweep(root: Path) -> ResultSet:
                         hint="see the 'error' column of runs/")
     design = manifest.get("design") or {}
     digest = store_digest(root) or ""
+    params = list(design.get("params", []))
+    if design.get("policies") and design.get("method") != "sobol" and "policy" in columns:
+        # The policy is a parameter like the others for the model-free ranking and PRIM
+        # (how much of an outcome the choice explains next to the uncertainties).
+        params.append({"name": "policy", "kind": "category", "low": None, "high": None,
+                       "levels": None, "values": list(design["policies"])})
     return ResultSet(root, str(manifest.get("scenario_name", root.name)), "sweep", manifest,
                      con, int(n_ok), int(n_all - n_ok), horizon is not None,
                      int(horizon if horizon is not None else design.get("weeks") or 52),
-                     digest, columns, list(design.get("params", [])))
+                     digest, columns, params)
 
 
 def _open_run(root: Path) -> ResultSet:

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from sim.analysis.defaults import EVENT, KEY_OUTCOMES, MIN_DENSITY, check_outcomes
 from sim.analysis.discovery import EVENTS
-from sim.batch.outdir import check_replaceable, safe_name, user_path
+from sim.batch.outdir import check_replaceable, replace_dir, safe_name, user_path
 from sim.cli.common import console, format_value
 from sim.errors import UserError
 
@@ -101,6 +101,7 @@ def print_analysis(result) -> None:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     density = _density(args.density)
+    criteria, better = _policy_args(args)
     formats = _formats(args.formats)
     outcomes = list(dict.fromkeys(args.outcome)) or KEY_OUTCOMES
     check_outcomes(outcomes)
@@ -122,13 +123,89 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         target = write_analysis(rs, result, formats, progress, workers)
     _failed_note(rs)
     print_analysis(result)
+    if "policy" in rs.columns:
+        from sim.analysis.policies import POLICY_OUTCOMES, compare_policies
+
+        print_policies(compare_policies(rs, POLICY_OUTCOMES, args.reference, criteria,
+                                        better))
     console.print(f"wrote tables and charts to {target}/")
     return 0
 
 
+def _policy_args(args: argparse.Namespace) -> tuple[list, dict[str, str]]:
+    """--satisfice and --better, checked before any work."""
+    from sim.analysis.policies import Criterion
+
+    criteria = [Criterion.parse(c) for c in args.satisfice]
+    better: dict[str, str] = {}
+    for item in args.better:
+        name, _, way = item.partition("=")
+        if way not in ("higher", "lower") or not name:
+            raise UserError(f"--better {item!r}: expected OUTCOME=higher or OUTCOME=lower")
+        better[name.strip()] = way
+    return criteria, better
+
+
+def print_policies(c) -> None:
+    """The policy comparison, as tables."""
+    console.print(f"[policies] {len(c.policies)} policies on the same {c.futures:,} futures "
+                  f"(design point x replicate, common random numbers); reference "
+                  f"'{c.reference}'")
+    for o, d in c.differences.items():
+        shown = d.rename(columns={"mean_difference": f"mean - {c.reference}",
+                                  "p_better": f"P(better than {c.reference})",
+                                  "p_better_se": "± se"})
+        console.print(_frame_table(shown, f"{o}: paired differences, futures matched"))
+    for o, r in c.regret_summaries.items():
+        console.print(_frame_table(r, f"{o}: regret (shortfall against the best policy in "
+                                   "each future)"))
+    if c.satisficing is not None:
+        console.print(_frame_table(c.satisficing, "satisficing: " + " and ".join(
+            map(str, c.criteria))))
+    console.print(_frame_table(c.table.T.rename_axis("measure"), "robustness"))
+
+
+def _compare_policies(args: argparse.Namespace, directory: Path) -> int:
+    """compare on one store with a policy column: the policies on their shared futures."""
+    criteria, better = _policy_args(args)
+    from sim.analysis.plots import save_figure
+    from sim.analysis.policies import POLICY_OUTCOMES, compare_policies
+    from sim.analysis.policy_plots import plot_robustness
+    from sim.analysis.results import load_results
+
+    outcomes = list(dict.fromkeys(args.outcome)) or POLICY_OUTCOMES
+    check_outcomes(outcomes)
+    out = user_path(args.out, "--out") if args.out is not None else Path("results") / (
+        "compare-" + safe_name(directory.name))
+    check_replaceable(out, "compare", [directory])
+    rs = load_results(directory)
+    if "policy" not in rs.columns:
+        raise UserError(f"{directory}: compare needs two result folders, or one sweep of "
+                        "policies (wargame sweep --policies, wargame branch)")
+    c = compare_policies(rs, outcomes, args.reference, criteria, better)
+    print_policies(c)
+
+    def fill(tmp: Path) -> None:
+        for o in outcomes:
+            c.differences[o].to_csv(tmp / f"paired_{o}.csv")
+            c.p_better[o].to_csv(tmp / f"p_better_{o}.csv")
+            c.regret_summaries[o].to_csv(tmp / f"regret_{o}.csv")
+        if c.satisficing is not None:
+            c.satisficing.to_csv(tmp / "satisficing.csv")
+        c.table.to_csv(tmp / "robustness.csv")
+        save_figure(plot_robustness(c, rs.name), tmp / "robustness", ("png",))
+
+    replace_dir(out, fill, "compare", [directory])
+    console.print(f"wrote the policy comparison to {out}/")
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
-    if len(args.dirs) < 2:
-        raise UserError("compare: give at least two result folders")
+    if len(args.dirs) == 1:
+        return _compare_policies(args, user_path(args.dirs[0], "DIR"))
+    if args.satisfice or args.better or args.reference:
+        raise UserError("--satisfice, --better and --reference compare the policies of one "
+                        "sweep (give one folder)")
     outcomes = list(dict.fromkeys(args.outcome)) or KEY_OUTCOMES
     check_outcomes(outcomes)
     dirs = [user_path(d, "DIR") for d in args.dirs]
@@ -188,6 +265,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_policy_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reference", default=None,
+                   help="policy sweeps: the policy the others are compared with (default the "
+                   "first)")
+    p.add_argument("--satisfice", action="append", default=[], metavar="CRITERION",
+                   help="policy sweeps: a threshold every future must meet, OUTCOME OP VALUE "
+                   "or SERIES@WEEK OP VALUE, e.g. 'escalation_peak<50' "
+                   "'ukraine_area_km2@26>=200' (repeatable: all must hold)")
+    p.add_argument("--better", action="append", default=[], metavar="OUTCOME=higher|lower",
+                   help="policy sweeps: which way is better for an outcome (defaults for the "
+                   "escalation, casualties, area, technology and retaking)")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     events = ", ".join(f"{k} ({v[1]})" for k, v in EVENTS.items())
     p = sub.add_parser("plot", help="figures of a sweep's (or run's) outcome distributions")
@@ -210,12 +300,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="PRIM: least share of runs in the box with the event (default 0.75)")
     p.add_argument("--formats", default="png",
                    help="chart formats, comma-separated: png, svg, pdf (default png)")
+    _add_policy_options(p)
     p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("compare", help="outcome distributions of several result folders")
-    p.add_argument("dirs", nargs="+", help="result folders (the first is the reference)")
+    p = sub.add_parser("compare", help="outcome distributions of several result folders, "
+                       "or the policies of one policy sweep (paired, regret, satisficing)")
+    p.add_argument("dirs", nargs="+", help="result folders (the first is the reference), or "
+                   "one store of a policy sweep or branch")
     p.add_argument("--outcome", action="append", default=[], help="outcome (repeatable)")
     p.add_argument("--out", default=None, help="output folder (default results/compare-...)")
+    _add_policy_options(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("report", help="one self-contained HTML page with figures and tables")

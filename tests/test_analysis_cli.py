@@ -160,8 +160,10 @@ def test_compare_table_matches_each_store(stores, tmp_path, capsys) -> None:
     row = table[(table["set"] == "low-threshold") & (table["outcome"] == "rok_max_rung")]
     assert row["median"].item() == pytest.approx(np.median(low_runs["rok_max_rung"]))
     rungs = pd.read_csv(out / "compare_rungs.csv", index_col=0)
-    assert rungs.loc["low-threshold", "P(offensive_weapons)"] == pytest.approx(
-        (low_runs["rok_max_rung"] >= 4).mean())
+    share = (low_runs["rok_max_rung"] >= 4).mean()
+    assert rungs.loc["low-threshold", "P(offensive_weapons)"] == pytest.approx(share)
+    assert rungs.loc["low-threshold", "P(offensive_weapons)_se"] == pytest.approx(
+        np.sqrt(share * (1 - share) / len(low_runs)))
     assert (out / "compare.png").exists()
 
 
@@ -177,7 +179,7 @@ def test_report_is_self_contained_and_reuses_plot_and_analyze(stores, plotted,
     assert "Provenance" in page
     runs = pd.read_parquet(d / "runs")
     median = float(np.median(runs["casualties_ukraine"]))
-    assert f"{median:.4g}" in page
+    assert (f"{median:,.0f}" if median >= 1000 else f"{median:.4g}") + " [" in page
     assert "src=\"http" not in page
     assert "all 60 runs, split in two halves" in page
     # nothing recomputed: both folders are as plot and analyze left them

@@ -138,12 +138,8 @@ def test_calibrated_scenario_follows_the_posterior(calibrated) -> None:
     assert "--design posterior --posterior" in text
 
 
-def test_summary_figures_and_report_section(calibrated) -> None:
-    from sim.analysis.calibration import (
-        calibration_section,
-        observation_summary,
-        parameter_summary,
-    )
+def test_summary_figures_and_report(calibrated, capsys) -> None:
+    from sim.analysis.calibration import observation_summary, parameter_summary
     from sim.analysis.calibration_plots import write_calibration_figures
 
     m = calibrated["manifest"]
@@ -153,8 +149,12 @@ def test_summary_figures_and_report_section(calibrated) -> None:
     files = write_calibration_figures(calibrated["out"])
     assert {f.stem for f in files} == {"marginals", "pairs", "generations", "predictive"}
     assert all(f.stat().st_size > 10_000 for f in files)
-    html = calibration_section(calibrated["out"])
-    assert html.count("<img") == 4 and "north_korea.capture_probability" in html
+    # `wargame report` on the calibration folder: one self-contained page
+    assert main(["report", str(calibrated["out"])]) == 0
+    assert "report.html" in capsys.readouterr().out
+    html = (calibrated["out"] / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 4
+    assert "north_korea.capture_probability" in html and "Provenance" in html
 
 
 def test_existing_folder_needs_resume_and_the_same_calibration(calibrated, tmp_path,

@@ -19,7 +19,7 @@ def planted(n: int = 3000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     return x, y
 
 
-def test_prim_recovers_the_planted_box() -> None:
+def test_prim_recovers_the_planted_box_checks_it_and_flags_noise() -> None:
     x, y = planted()
     box = prim_box(x, y, "event", min_density=0.9)
     limits = dict(box.restrictions)
@@ -29,6 +29,24 @@ def test_prim_recovers_the_planted_box() -> None:
     assert box.density >= 0.9 and box.coverage >= 0.75
     assert box.rule().startswith("event in ")
     assert "a >= " in box.rule() and "b <= " in box.rule()
+    # the planted box is found on every random half: both restrictions reproduce
+    assert box.resamples == 10
+    assert box.reproduced == {"a": pytest.approx(1.0), "b": pytest.approx(1.0)}
+    assert box.warning() == ""
+    assert "Checked on 10 random halves" in box.rule()
+    assert box.held_out_density >= 0.85
+    # density and coverage carry their standard errors
+    inside = round(box.mass * len(y))
+    assert box.density_se == pytest.approx(np.sqrt(box.density * (1 - box.density) / inside))
+    assert f"± {box.density_se:.1%}" in box.rule()
+    # a small sweep whose event is pure noise: whatever PRIM peels does not come back
+    rng = np.random.default_rng(3)
+    noise_x = x.iloc[:300].reset_index(drop=True)
+    noise = prim_box(noise_x, rng.random(300) < 0.3, "noise", min_density=0.9)
+    assert noise.restrictions, "PRIM always peels something out of noise"
+    assert noise.density > noise.base_rate + 0.1, "in sample it looks like a finding"
+    assert noise.held_out_density < noise.base_rate + 0.5 * (noise.density - noise.base_rate)
+    assert noise.warning().startswith("unstable:")
 
 
 def test_events_parse_and_evaluate() -> None:
@@ -59,6 +77,7 @@ def test_a_large_store_is_peeled_on_a_sample_and_measured_on_every_run(monkeypat
               {"name": "law", "values": ["square", "linear"]}]
     rs = from_frames(runs, params=params)
     monkeypatch.setattr(discovery, "PRIM_SAMPLE", 1500)
+    monkeypatch.setattr(discovery, "RESAMPLES", 2)
     box = discovery.discover(rs, "event==1", min_density=0.9)
     assert box.sample == 1500
     assert box.n_runs == 4000

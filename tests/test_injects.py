@@ -11,6 +11,7 @@ import pytest
 
 from sim.cli import main
 from sim.core.engine import run_batch
+from sim.core.injects import Inject
 from sim.core.model import EscalationModel
 from sim.core.scenario import Scenario, validate_scenario
 from sim.core.series import SERIES_INDEX, SERIES_NAMES
@@ -130,6 +131,26 @@ def test_inject_on_the_command_line_equals_one_in_the_file(baseline: Scenario,
                  "--out", str(tmp_path / "r")]) == 0
     text = (tmp_path / "r" / "events.txt").read_text()
     assert "inject: Seoul approves rung 4" in text
+
+
+
+def test_the_run_figure_marks_each_inject_on_every_panel(baseline: Scenario) -> None:
+    from sim.analysis.plots import plot_run
+    from sim.batch.runner import run_scenario
+
+    sc = baseline.model_copy(update={"inject": [
+        Inject(week=8, move="rok_approve", rung=4), Inject(week=20, move="nato_raise")]})
+    fig = plot_run(run_scenario(sc, 3, weeks=30).series, "t",
+                   [(i.week, i.describe()) for i in sc.inject])
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert len(panels) == 6
+    for ax in panels:
+        lines = {tuple(line.get_xdata()) for line in ax.lines}
+        assert (8, 8) in lines and (20, 20) in lines
+        assert [t.get_text().strip() for t in ax.texts] == ["1", "2"]
+    listed = fig.get_supxlabel()
+    assert "1: week 8, inject: Seoul approves rung 4" in listed
+    assert "2: week 20" in listed
 
 
 # ----------------------------------------------------------------- snapshots

@@ -21,6 +21,7 @@ from sim.analysis.summary import (
     retaken_by_week,
     rung_probabilities,
     weighted_kde,
+    with_uncertainty,
 )
 from sim.cli import main
 from sim.core.outcomes import NUMERIC
@@ -36,6 +37,40 @@ def test_describe_outcomes_quantiles_and_missing_share() -> None:
     assert d.loc["casualties_russia", "q95"] == pytest.approx(95)
     assert d.loc["retaken_week", "missing_share"] == pytest.approx(25 / 101)
     assert d.loc["retaken_week", "median"] == 10
+    # each quantile with its distribution-free 95% interval: the order statistics at
+    # n*q -/+ 1.96*sqrt(n*q*(1-q)) (here 101 values 0..100, so value = rank)
+    half = 1.959963984540054 * np.sqrt(0.25 / 101) * 100
+    assert d.loc["casualties_russia", "median_lo"] == pytest.approx(50 - half)
+    assert d.loc["casualties_russia", "median_hi"] == pytest.approx(50 + half)
+    assert d.loc["casualties_russia", "mean_se"] == pytest.approx(
+        np.arange(101).std(ddof=1) / np.sqrt(101))
+
+
+def test_quantile_intervals_cover_the_truth_and_shrink_with_runs() -> None:
+    """The 95% interval of the median of a standard normal holds 0 in about 95% of
+    stores, and four times the runs halve its width."""
+    rng = np.random.default_rng(0)
+    widths = {}
+    for n in (100, 400):
+        hits, w = 0, []
+        for _ in range(200):
+            runs = pd.DataFrame({"escalation_peak": rng.normal(size=n)})
+            d = describe_outcomes(from_frames(runs), ["escalation_peak"]).iloc[0]
+            hits += d["median_lo"] <= 0 <= d["median_hi"]
+            w.append(d["median_hi"] - d["median_lo"])
+        assert 0.90 <= hits / 200 <= 0.99
+        widths[n] = np.mean(w)
+    assert widths[400] / widths[100] == pytest.approx(0.5, abs=0.06)
+
+
+def test_with_uncertainty_joins_each_estimate_to_its_interval() -> None:
+    frame = pd.DataFrame({"unit": ["km²"], "median": [50.0], "median_lo": [40.0],
+                          "median_hi": [60.5], "probability": [0.25],
+                          "probability_se": [0.0125]}, index=["x"])
+    shown = with_uncertainty(frame)
+    assert list(shown.columns) == ["unit", "median [95% CI]", "probability ± se"]
+    assert shown.loc["x", "median [95% CI]"] == "50 [40, 60.5]"
+    assert shown.loc["x", "probability ± se"] == "0.25 ± 0.0125"
 
 
 def test_rung_probabilities_over_time() -> None:
@@ -54,8 +89,10 @@ def test_max_rung_and_retaken_by_week() -> None:
     weeks = pd.DataFrame({"run_id": 0, "week": range(7)})
     rs = from_frames(runs, weeks)
     p = max_rung_probabilities(rs)
-    assert p["P(defensive_weapons)"] == 0.75
-    assert p["P(offensive_weapons)"] == 0.25
+    assert p.loc["P(defensive_weapons)", "probability"] == 0.75
+    assert p.loc["P(offensive_weapons)", "probability"] == 0.25
+    assert p.loc["P(offensive_weapons)", "probability_se"] == pytest.approx(
+        np.sqrt(0.25 * 0.75 / 4))
     assert list(retaken_by_week(rs)) == [0, 0, 0.25, 0.25, 0.25, 0.75, 0.75]
 
 

@@ -266,14 +266,18 @@ def write_analysis(rs: ResultSet, result: Analysis, formats: tuple[str, ...] = (
         render(jobs, tmp, formats, workers, advance=progress.advance if progress else None)
         if result.box is not None:
             b = result.box
-            pd.DataFrame([{"event": b.event, "density": b.density, "coverage": b.coverage,
-                           "mass": b.mass, "base_rate": b.base_rate, "runs": b.n_runs,
-                           "prim_sample": b.sample,
+            pd.DataFrame([{"event": b.event, "density": b.density,
+                           "density_se": b.density_se, "coverage": b.coverage,
+                           "coverage_se": b.coverage_se, "mass": b.mass,
+                           "base_rate": b.base_rate, "runs": b.n_runs,
+                           "prim_sample": b.sample, "resamples": b.resamples,
+                           "reproduced": "; ".join(f"{p} {v:.0%}"
+                                                   for p, v in b.reproduced.items()),
+                           "held_out_density": b.held_out_density,
+                           "warning": b.warning(),
                            "restrictions": "; ".join(f"{p} {c}" for p, c in b.restrictions),
                            "rule": b.rule()}]).to_csv(tmp / "discovery.csv", index=False)
-            record["box"] = {k: getattr(b, k) for k in (
-                "event", "restrictions", "density", "coverage", "mass", "base_rate", "n_runs",
-                "sample")}
+            record["box"] = {k: getattr(b, k) for k in BOX_FIELDS}
         (tmp / "discovery.txt").write_text((result.box.rule() if result.box
                                             else result.discovery_note) + "\n")
         (tmp / "analysis.json").write_text(json.dumps(record, indent=2) + "\n")
@@ -282,6 +286,12 @@ def write_analysis(rs: ResultSet, result: Analysis, formats: tuple[str, ...] = (
 
     replace_dir(target, fill, "analysis", option="")
     return target
+
+
+BOX_FIELDS = ("event", "restrictions", "density", "coverage", "mass", "base_rate", "n_runs",
+              "sample", "density_se", "coverage_se", "reproduced", "resamples",
+              "held_out_density")
+"""What ``analysis.json`` keeps of a PRIM box (all but the limits, which are in its rule)."""
 
 
 def stamped_analysis(rs: ResultSet) -> Analysis | None:
@@ -302,9 +312,8 @@ def stamped_analysis(rs: ResultSet) -> Analysis | None:
                                                 s["warning"])
         if record.get("box"):
             b = record["box"]
-            result.box = Box(b["event"], [tuple(r) for r in b["restrictions"]], b["density"],
-                             b["coverage"], b["mass"], b["base_rate"], b["n_runs"],
-                             sample=b.get("sample"))
+            result.box = Box(**{**{k: b[k] for k in BOX_FIELDS},
+                                "restrictions": [tuple(r) for r in b["restrictions"]]})
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return result

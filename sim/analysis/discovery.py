@@ -9,6 +9,14 @@ does, the densest box), and print its restrictions as a plain rule:
 
 *density*: share of runs inside the box where the event happened; *coverage*: share of all
 runs with the event that fall inside the box; *mass*: share of all runs inside the box.
+Density and coverage are printed with their Monte Carlo standard errors.
+
+Is the box real or noise of this sample? As EMA Workbench's ``resample`` does, PRIM runs
+again on ``RESAMPLES`` random halves of the runs; we count, for each restriction of the
+box, the share of those boxes that restrict the same parameter, and measure each box on the
+half it did not see (:func:`check_box`). A restriction found again in fewer than
+``STABLE_SHARE`` of the halves, or a box whose lift over the base rate mostly vanishes on
+held-out runs, is flagged as unstable: the sweep is too small for it, or it is noise.
 
 On a store of more than ``PRIM_SAMPLE`` runs, PRIM peels a sample and the box it finds is
 measured on every run: the printed statistics are those of all runs, and the rule says
@@ -27,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.analysis.uncertainty import proportion_se
 from sim.errors import UserError
 
 if TYPE_CHECKING:
@@ -63,14 +72,47 @@ class Box:
     n_runs: int
     limits: dict[str, Any] = field(default_factory=dict, repr=False)
     sample: int | None = None  # runs PRIM peeled, when fewer than n_runs
+    density_se: float = float("nan")
+    coverage_se: float = float("nan")
+    reproduced: dict[str, float] = field(default_factory=dict)  # parameter -> share
+    resamples: int = 0
+    held_out_density: float = float("nan")  # see check_box
 
     def rule(self) -> str:
         where = " and ".join(f"{p} {c}" for p, c in self.restrictions) or "anywhere"
         found = (f"; found by PRIM on a random sample of {self.sample} runs"
                  if self.sample else "")
-        return (f"{self.event} in {self.density:.0%} of runs where {where} "
-                f"(covers {self.coverage:.0%} of such runs; the box holds {self.mass:.0%} "
-                f"of all runs; base rate {self.base_rate:.0%} of {self.n_runs} runs{found})")
+        text = (f"{self.event} in {self.density:.0%} ± {self.density_se:.1%} of runs where "
+                f"{where} (covers {self.coverage:.0%} ± {self.coverage_se:.1%} of such runs; "
+                f"the box holds {self.mass:.0%} of all runs; base rate {self.base_rate:.0%} "
+                f"of {self.n_runs} runs{found})")
+        if self.resamples and self.restrictions:
+            again = ", ".join(f"{p} {self.reproduced.get(p, 0.0):.0%}"
+                              for p, _ in self.restrictions)
+            text += (f". Checked on {self.resamples} random halves of the runs: the "
+                     f"restrictions found again in {again}; the boxes found on one half hold "
+                     f"the event in {self.held_out_density:.0%} of the other half's runs")
+        return text
+
+    def warning(self) -> str:
+        """Why the box may not be stable, or "" (see the module's docstring)."""
+        if not self.resamples or not self.restrictions:
+            return ""
+        weak = [p for p, _ in self.restrictions if self.reproduced.get(p, 0.0) < STABLE_SHARE]
+        lift = self.density - self.base_rate
+        faded = self.held_out_density - self.base_rate < HELD_OUT_LIFT * lift
+        if not weak and not faded:
+            return ""
+        why = []
+        if weak:
+            why.append(f"{', '.join(weak)} restricted in fewer than {STABLE_SHARE:.0%} of the "
+                       "boxes found on random halves of the runs")
+        if faded:
+            why.append(f"on runs PRIM did not see, such boxes hold the event in "
+                       f"{self.held_out_density:.0%} of runs (base rate {self.base_rate:.0%}), "
+                       f"not {self.density:.0%}")
+        return ("unstable: " + "; ".join(why) + ". The sweep may be too small for this rule "
+                "(more points or replicates), or the rule is noise")
 
 
 def parse_event(event: str, columns: list[str]) -> tuple[str, str, str, str]:
@@ -170,18 +212,46 @@ def import_prim() -> Any:
     return _PRIM
 
 
-def prim_box(x: pd.DataFrame, y: np.ndarray, event: str, min_density: float = 0.75,
-             tolerance: float = 0.02) -> Box:
-    """Run PRIM on parameters ``x`` (categoricals as pandas categories) against ``y``,
-    then prune restrictions that cost less than ``tolerance`` density."""
-    import pandas as pd
+RESAMPLES = 10
+"""PRIM runs on random halves that check a box (EMA Workbench's default)."""
 
+STABLE_SHARE = 0.5
+"""A restriction found again in fewer than this share of the resampled boxes is flagged:
+a coin would do as well. EMA Workbench leaves the threshold to the analyst."""
+
+HELD_OUT_LIFT = 0.5
+"""A box is flagged when, on held-out runs, less than this share of its lift over the base
+rate (density minus base rate) survives."""
+
+
+def prim_box(x: pd.DataFrame, y: np.ndarray, event: str, min_density: float = 0.75,
+             tolerance: float = 0.02, resamples: int | None = None, seed: int = 0) -> Box:
+    """Run PRIM on parameters ``x`` (categoricals as pandas categories) against ``y``,
+    prune restrictions that cost less than ``tolerance`` density, and check the box on
+    ``resamples`` (default ``RESAMPLES``) random halves of the runs (see
+    :func:`check_box`)."""
+    resamples = RESAMPLES if resamples is None else resamples
     base = float(y.mean()) if len(y) else 0.0
     if len(y) < 20 or base in (0.0, 1.0):
         raise UserError(
             f"scenario discovery for '{event}' needs runs where it both happens and does "
             f"not: it happens in {base:.0%} of {len(y)} runs"
         )
+    limits = peel(x, y, min_density, tolerance)
+    found = box_stats(x, y, event, limits)
+    if resamples and limits:
+        found.reproduced, found.held_out_density = check_box(x, y, limits, min_density,
+                                                             tolerance, resamples, seed)
+        found.resamples = resamples
+    return found
+
+
+def peel(x: pd.DataFrame, y: np.ndarray, min_density: float,
+         tolerance: float) -> dict[str, Any]:
+    """PRIM's box as limits: from the peeling trajectory, the box with the largest
+    coverage whose density reaches ``min_density`` (or the densest), pruned."""
+    import pandas as pd
+
     prim = import_prim()
     logger = logging.getLogger("EMA")
     level = logger.level
@@ -208,8 +278,36 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, event: str, min_density: float = 0.
         hi = hi if hi < float(full[col].iloc[1]) else np.inf
         if np.isfinite(lo) or np.isfinite(hi):
             limits[col] = (lo, hi)
-    limits = _prune(x, y, limits, tolerance)
-    return box_stats(x, y, event, limits)
+    return _prune(x, y, limits, tolerance)
+
+
+def check_box(x: pd.DataFrame, y: np.ndarray, limits: dict[str, Any], min_density: float,
+              tolerance: float, resamples: int, seed: int) -> tuple[dict[str, float], float]:
+    """Resampling in the manner of EMA Workbench's ``PrimBox.resample``: PRIM again on
+    ``resamples`` random halves of the runs. Returns, for each parameter ``limits``
+    restricts, the share of those boxes that restrict it too; and the density the boxes
+    found on each half reach on the *other* half, which PRIM never saw.
+
+    Why not the workbench's own ``resample``: it scores the unpruned box at the matching
+    point of each trajectory, and on an event that is pure noise PRIM restricts nearly
+    every parameter in every half, so it reports noise as reproduced 70-90% (tried on the
+    test's 300 noisy runs). The held-out density is what exposes noise: there the box
+    holds the event no more often than the base rate."""
+    rng = np.random.default_rng(seed)
+    counts = dict.fromkeys(limits, 0)
+    held: list[float] = []
+    for _ in range(resamples):
+        order = rng.permutation(len(y))
+        a, b = order[: len(y) // 2], order[len(y) // 2:]
+        if y[a].all() or not y[a].any():
+            held.append(float(y[b].mean()))  # no box on this half: the base rate
+            continue
+        found = peel(x.iloc[a].reset_index(drop=True), y[a], min_density, tolerance)
+        for p in limits:
+            counts[p] += p in found
+        inside = _inside(x.iloc[b].reset_index(drop=True), found)
+        held.append(float(y[b][inside].mean()) if inside.any() else float(y[b].mean()))
+    return {p: c / resamples for p, c in counts.items()}, float(np.mean(held))
 
 
 def box_stats(x: pd.DataFrame, y: np.ndarray, event: str, limits: dict[str, Any],
@@ -217,8 +315,10 @@ def box_stats(x: pd.DataFrame, y: np.ndarray, event: str, limits: dict[str, Any]
     """The box ``limits`` measured on runs ``x`` with events ``y``."""
     inside = _inside(x, limits)
     density = float(y[inside].mean()) if inside.any() else 0.0
-    return Box(event, _describe(limits), density, float(y[inside].sum() / y.sum()),
-               float(inside.mean()), float(y.mean()), len(y), limits, sample)
+    coverage = float(y[inside].sum() / y.sum())
+    return Box(event, _describe(limits), density, coverage, float(inside.mean()),
+               float(y.mean()), len(y), limits, sample,
+               proportion_se(density, int(inside.sum())), proportion_se(coverage, int(y.sum())))
 
 
 def _inside(x: pd.DataFrame, limits: dict[str, Any]) -> np.ndarray:
@@ -299,7 +399,10 @@ class Discovery:
         found = self.future.result()
         if self.sample is None:
             return found
-        return box_stats(self.x, self.y, self.label, found.limits, sample=self.sample)
+        box = box_stats(self.x, self.y, self.label, found.limits, sample=self.sample)
+        box.reproduced, box.resamples = found.reproduced, found.resamples
+        box.held_out_density = found.held_out_density
+        return box
 
 
 def start_discovery(rs: ResultSet, event: str, min_density: float = 0.75, seed: int = 0,

@@ -4,7 +4,7 @@ write files themselves unless given a path by the caller."""
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,10 +83,14 @@ def draw_escalation(ax: Any, series: Mapping[str, np.ndarray]) -> None:
     ax.set(title="Escalation index", xlabel="week", ylabel="index (0-100)", ylim=(0, 100))
 
 
-def plot_run(series: Mapping[str, np.ndarray], title: str) -> Figure:
-    """The main weekly series of one run on six panels."""
+def plot_run(series: Mapping[str, np.ndarray], title: str,
+             marks: Sequence[tuple[int, str]] = ()) -> Figure:
+    """The main weekly series of one run on six panels. ``marks`` are the injects (week,
+    what happened): a dotted line on every panel, numbered, and listed under the panels,
+    so that a move and what followed it are read together."""
     w = series["week"]
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8), constrained_layout=True)
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8.6 if marks else 8),
+                             constrained_layout=True)
     fig.suptitle(title)
     draw_area(axes[0, 0], series)
     draw_casualties(axes[0, 1], series)
@@ -111,6 +115,15 @@ def plot_run(series: Mapping[str, np.ndarray], title: str) -> Figure:
     ax2.legend(loc="lower right", fontsize=8)
 
     draw_escalation(axes[1, 2], series)
+    if marks:
+        for ax in axes.flat:
+            for i, (week, _) in enumerate(marks, start=1):
+                ax.axvline(week, color=PALETTE["grey"], ls=":", lw=1.2)
+                ax.text(week, 1.0, f" {i}", transform=ax.get_xaxis_transform(), fontsize=8,
+                        va="top", color=PALETTE["grey"])
+        listed = "   ".join(f"{i}: week {week}, {text}"
+                            for i, (week, text) in enumerate(marks, start=1))
+        fig.supxlabel(textwrap.fill(listed, 190), fontsize=8, x=0.01, ha="left")
     return fig
 
 

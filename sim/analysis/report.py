@@ -36,7 +36,7 @@ from sim.analysis.parallel import Workers
 from sim.analysis.progress import Progress
 from sim.analysis.results import ResultSet
 from sim.analysis.sensitivity import display_table
-from sim.analysis.summary import describe_outcomes, max_rung_probabilities
+from sim.analysis.summary import describe_outcomes, max_rung_probabilities, with_uncertainty
 from sim.batch.store import atomic_write_bytes
 from sim.errors import UserError
 
@@ -86,9 +86,12 @@ def provenance_section(ctx: ReportContext) -> str:
 
 def outcomes_section(ctx: ReportContext) -> str:
     return "\n".join([
-        "<h2>Outcomes</h2>", _table(ctx.outcomes),
+        "<h2>Outcomes</h2>",
+        "<p class='note'>Quantiles with their 95% confidence intervals and means with "
+        "their standard errors: the Monte Carlo uncertainty of these runs.</p>",
+        _table(with_uncertainty(ctx.outcomes)),
         "<h3>South Korea's highest rung</h3>",
-        _table(max_rung_probabilities(ctx.rs).to_frame("share of runs"))])
+        _table(with_uncertainty(max_rung_probabilities(ctx.rs)))])
 
 
 def sensitivity_section(ctx: ReportContext) -> str:
@@ -116,8 +119,10 @@ def discovery_section(ctx: ReportContext) -> str:
         return ""
     a = ctx.analysis
     text = a.box.rule() if a.box else a.discovery_note
+    warning = a.box.warning() if a.box else ""
     return ("<h2>Scenario discovery (PRIM, EMA Workbench)</h2>\n"
-            f"<p class='rule'>{html.escape(text)}</p>")
+            f"<p class='rule'>{html.escape(text)}</p>"
+            + (f"\n<p class='warn'>{html.escape(warning)}</p>" if warning else ""))
 
 
 def figures_section(ctx: ReportContext) -> str:
@@ -138,6 +143,29 @@ def build_report(ctx: ReportContext) -> str:
              f"<style>{CSS}</style>", f"<h1>Kursk escalation wargame: {name}</h1>"]
     parts += [text for section in SECTIONS if (text := section(ctx))]
     return "\n".join(parts) + "\n"
+
+
+def write_calibration_report(root: Path) -> Path:
+    """`wargame report` on a folder of `wargame calibrate`: the provenance and the
+    calibration's section (what was fitted to what, posterior and predictive tables and
+    figures) as one self-contained page, DIR/report.html written atomically."""
+    from sim.analysis.calibration import calibration_section
+    from sim.analysis.calibration_plots import load_calibration
+
+    m = load_calibration(root).manifest
+    name = html.escape(str(m.get("scenario_name", root.name)))
+    meta = {k: m.get(k) for k in ("scenario_path", "record_path", "command", "seed",
+                                  "git_commit", "started", "finished", "status")}
+    meta["versions"] = json.dumps(m.get("versions", {}))
+    page = "\n".join([
+        f"<!doctype html><meta charset='utf-8'><title>{name} calibration</title>"
+        f"<style>{CSS}</style>", f"<h1>Kursk escalation wargame: {name}, calibrated</h1>",
+        "<h2>Provenance</h2>",
+        _table(pd.DataFrame({"value": {k: str(v) for k, v in meta.items() if v is not None}})),
+        calibration_section(root)]) + "\n"
+    target = root / "report.html"
+    atomic_write_bytes(target, page.encode())
+    return target
 
 
 def start_report_analysis(rs: ResultSet, event: str, min_density: float,

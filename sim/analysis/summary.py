@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.results import ResultSet, _ident
+from sim.analysis.uncertainty import proportion_se, quantile_ci_levels
 from sim.core.outcomes import BY_NAME, NUMERIC
 from sim.core.south_korea import ROK_RUNGS
 
@@ -47,27 +48,66 @@ def _qlist(qs: tuple[float, ...]) -> str:
 
 
 def describe_outcomes(rs: ResultSet, outcomes: list[str] | None = None) -> pd.DataFrame:
-    """Per outcome: runs, mean, 5% / median / 95% quantiles, and the share missing (a week
-    outcome is missing when the event never happened)."""
+    """Per outcome: runs, mean and its Monte Carlo standard error, the 5% / median / 95%
+    quantiles each with its 95% confidence interval (``q05_lo``, ``q05_hi``, ...; see
+    :func:`quantile_ci_levels`), and the share missing (a week outcome is missing when the
+    event never happened)."""
     names = list(outcomes or NUMERIC_OUTCOMES)
+    counts = rs.query("SELECT count(*) AS runs, " + ", ".join(
+        f"count(num({_ident(name)})) AS n{i}" for i, name in enumerate(names))
+        + " FROM runs").iloc[0]
+    total = int(counts["runs"])
     aggs = []
     for i, name in enumerate(names):
-        v = f"num({_ident(name)})"
-        aggs += [f"count({v}) AS n{i}", f"avg({v}) AS m{i}",
-                 f"quantile_cont({v}, [0.05, 0.5, 0.95]) AS q{i}"]
-    row = rs.query(f"SELECT count(*) AS runs, {', '.join(aggs)} FROM runs").iloc[0]
-    total = int(row["runs"])
+        v, n = f"num({_ident(name)})", int(counts[f"n{i}"])
+        levels = [lv for q in (0.05, 0.5, 0.95) for lv in (q, *quantile_ci_levels(q, n))]
+        aggs += [f"avg({v}) AS m{i}", f"stddev_samp({v}) AS s{i}",
+                 f"quantile_cont({v}, {_qlist(tuple(levels))}) AS q{i}"]
+    row = rs.query(f"SELECT {', '.join(aggs)} FROM runs").iloc[0]
     rows = []
     for i, name in enumerate(names):
-        n = int(row[f"n{i}"])
-        q = list(row[f"q{i}"]) if n else [np.nan] * 3
-        rows.append({
-            "outcome": name, "unit": BY_NAME[name].unit, "runs": total,
-            "mean": float(row[f"m{i}"]) if n else np.nan,
-            "q05": float(q[0]), "median": float(q[1]), "q95": float(q[2]),
-            "missing_share": (total - n) / total if total else np.nan,
-        })
+        n = int(counts[f"n{i}"])
+        q = [float(x) for x in row[f"q{i}"]] if n else [np.nan] * 9
+        sd = float(row[f"s{i}"]) if n > 1 else np.nan
+        record = {"outcome": name, "unit": BY_NAME[name].unit, "runs": total,
+                  "mean": float(row[f"m{i}"]) if n else np.nan,
+                  "mean_se": sd / np.sqrt(n) if n > 1 else np.nan}
+        for j, label in enumerate(("q05", "median", "q95")):
+            record.update({label: q[3 * j], f"{label}_lo": q[3 * j + 1],
+                           f"{label}_hi": q[3 * j + 2]})
+        record["missing_share"] = (total - n) / total if total else np.nan
+        rows.append(record)
     return pd.DataFrame(rows).set_index("outcome")
+
+
+def with_uncertainty(frame: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
+    """A table for reading: each column ``c`` with companions ``c_lo`` and ``c_hi``
+    becomes one text column "c [lo, hi]", and one with ``c_se`` becomes "c ± se". The
+    numbers stay numbers in the CSV files; this is what the console and the report
+    show, so that no estimate is printed without its Monte Carlo uncertainty."""
+    def fmt(v: object) -> str:
+        if not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, bool):
+            return str(v)
+        if np.isnan(v):
+            return "-"
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.{digits}g}"
+
+    out = {}
+    cols = list(frame.columns)
+    for c in cols:
+        if any(c == f"{b}{sfx}" for b in cols for sfx in ("_lo", "_hi", "_se")):
+            continue
+        if f"{c}_lo" in cols and f"{c}_hi" in cols:
+            out[f"{c} [95% CI]"] = [
+                "-" if pd.isna(v) else f"{fmt(v)} [{fmt(lo)}, {fmt(hi)}]"
+                for v, lo, hi in zip(frame[c], frame[f"{c}_lo"], frame[f"{c}_hi"],
+                                     strict=True)]
+        elif f"{c}_se" in cols:
+            out[f"{c} ± se"] = ["-" if pd.isna(v) else f"{fmt(v)} ± {fmt(se)}"
+                                for v, se in zip(frame[c], frame[f"{c}_se"], strict=True)]
+        else:
+            out[c] = list(frame[c])
+    return pd.DataFrame(out, index=frame.index)
 
 
 @dataclass
@@ -184,12 +224,18 @@ def rung_probabilities(rs: ResultSet) -> pd.DataFrame:
     return table
 
 
-def max_rung_probabilities(rs: ResultSet) -> pd.Series:
-    """P(South Korea's highest rung reaches at least k), k = 1..4, by rung name."""
+def max_rung_probabilities(rs: ResultSet) -> pd.DataFrame:
+    """P(South Korea's highest rung reaches at least k), k = 1..4: rows by rung name
+    ("P(statements)", ...), columns ``probability`` and ``probability_se`` (its Monte
+    Carlo standard error over the runs)."""
     c = rs.query("SELECT rok_max_rung::INT AS r, count(*) AS n FROM runs GROUP BY r")
-    total = c["n"].sum()
-    return pd.Series({f"P({ROK_RUNGS[k]})": float(c.loc[c["r"] >= k, "n"].sum() / total)
-                      for k in range(1, len(ROK_RUNGS))})
+    total = int(c["n"].sum())
+    rows = {}
+    for k in range(1, len(ROK_RUNGS)):
+        p = float(c.loc[c["r"] >= k, "n"].sum() / total) if total else np.nan
+        rows[f"P({ROK_RUNGS[k]})"] = {"probability": p,
+                                      "probability_se": proportion_se(p, total)}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def retaken_by_week(rs: ResultSet) -> pd.Series:
@@ -213,12 +259,14 @@ def fan_bands(rs: ResultSet, series: str) -> pd.DataFrame:
 
 
 def compare_table(named: dict[str, ResultSet], outcomes: list[str]) -> pd.DataFrame:
-    """Median and 5-95% interval of each outcome in each result set, and whether the
-    interval does not overlap the first set's (the reference)."""
+    """Median and 5-95% interval of each outcome in each result set (each with its 95%
+    confidence interval), and whether the 5-95% interval does not overlap the first set's
+    (the reference)."""
     rows = []
     ref_name = next(iter(named))
     described = {name: describe_outcomes(rs, outcomes) for name, rs in named.items()}
     ref = described[ref_name]
+    keep = [f"{q}{sfx}" for q in ("median", "q05", "q95") for sfx in ("", "_lo", "_hi")]
     for name, rs in named.items():
         d = described[name]
         for o in outcomes:
@@ -226,11 +274,24 @@ def compare_table(named: dict[str, ResultSet], outcomes: list[str]) -> pd.DataFr
             rlo, rhi = ref.loc[o, "q05"], ref.loc[o, "q95"]
             disjoint = bool(name != ref_name and (lo > rhi or hi < rlo))
             rows.append({"outcome": o, "set": name, "runs": rs.n_runs,
-                         "median": d.loc[o, "median"], "q05": lo, "q95": hi,
+                         **{k: d.loc[o, k] for k in keep},
                          "differs_from_" + ref_name: disjoint})
     return pd.DataFrame(rows)
 
 
 def compare_rungs(named: dict[str, ResultSet]) -> pd.DataFrame:
-    """P(highest rung ≥ k) for each result set: rows = sets."""
-    return pd.DataFrame({n: max_rung_probabilities(rs) for n, rs in named.items()}).T
+    """P(highest rung ≥ k) for each result set: rows = sets, a column per rung and its
+    standard error (``P(rung)_se``)."""
+    rows = {}
+    for n, rs in named.items():
+        p = max_rung_probabilities(rs)
+        rows[n] = {**{k: p.loc[k, "probability"] for k in p.index},
+                   **{f"{k}_se": p.loc[k, "probability_se"] for k in p.index}}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    order = [c for k in max_rung_labels() for c in (k, f"{k}_se")]
+    return frame[order]
+
+
+def max_rung_labels() -> list[str]:
+    """The row labels of :func:`max_rung_probabilities`."""
+    return [f"P({ROK_RUNGS[k]})" for k in range(1, len(ROK_RUNGS))]

@@ -47,7 +47,9 @@ def write_run_dir(out: Path, scenario: Scenario, result: RunResult,
             "".join(f"week {w:>3}: {text}\n" for w, text in result.events)
         )
         (tmp / "scenario.json").write_text(scenario.model_dump_json(indent=2) + "\n")
-        fig = plot_run(result.series, f"{scenario.name}, seed {result.seed}")
+        marks = [(inj.week, inj.describe().removeprefix("inject: "))
+                 for inj in scenario.inject if inj.week is not None]
+        fig = plot_run(result.series, f"{scenario.name}, seed {result.seed}", marks)
         save_figure(fig, tmp / "timeseries", ("png",))
 
     out = replace_dir(Path(out), fill, "run", inputs)

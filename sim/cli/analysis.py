@@ -69,13 +69,15 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from sim.analysis.commands import FIGURE_STEPS, plot_results
     from sim.analysis.progress import Progress
     from sim.analysis.results import load_results
+    from sim.analysis.summary import with_uncertainty
 
     rs = load_results(user_path(args.dir, "DIR"))
     check_replaceable(rs.root / "figures", "figures", option="")
     with Progress("plot", FIGURE_STEPS) as progress, workers:
         target, summary = plot_results(rs, formats, args.outcome, progress, workers)
     _failed_note(rs)
-    console.print(_frame_table(summary.loc[KEY_OUTCOMES], f"{rs.name}: {rs.n_runs} runs"))
+    console.print(_frame_table(with_uncertainty(summary.loc[KEY_OUTCOMES].drop(
+        columns="runs")), f"{rs.name}: {rs.n_runs} runs (95% CI: Monte Carlo uncertainty)"))
     console.print(f"wrote {len(list(target.iterdir()))} files to {target}/")
     return 0
 
@@ -97,6 +99,9 @@ def print_analysis(result) -> None:
     console.print("scenario discovery (PRIM)", style="bold")
     console.print(result.box.rule() if result.box else result.discovery_note,
                   highlight=False, soft_wrap=True)
+    if result.box is not None and result.box.warning():
+        console.print(f"  {result.box.warning()}", style="bold red", highlight=False,
+                      soft_wrap=True)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -214,18 +219,35 @@ def cmd_compare(args: argparse.Namespace) -> int:
     check_replaceable(out, "compare", dirs)  # before any work
     from sim.analysis.commands import compare_results, write_compare
     from sim.analysis.results import load_results
+    from sim.analysis.summary import with_uncertainty
 
     sets = [load_results(d) for d in dirs]
     table, rungs = compare_results(sets, outcomes)
     ref = table.columns[-1]
     for o in outcomes:
         sub = table[table["outcome"] == o].set_index("set").drop(columns="outcome")
-        sub = sub.rename(columns={ref: "differs (5-95% disjoint)"})
+        sub = with_uncertainty(sub.rename(columns={ref: "differs (5-95% disjoint)"}))
         console.print(_frame_table(sub, o))
-    console.print(_frame_table(rungs, "P(South Korea's highest rung >= k)"))
+    console.print(_frame_table(with_uncertainty(rungs), "P(South Korea's highest rung >= k)"))
     write_compare(sets, outcomes, out)
     console.print(f"wrote the comparison to {out}/")
     return 0
+
+
+def _is_calibration(root: Path) -> bool:
+    """Whether ``root`` is a folder `wargame calibrate` wrote (its manifest says so)."""
+    import json
+
+    try:
+        return json.loads((root / "manifest.json").read_text()).get("kind") == "calibration"
+    except (OSError, ValueError, AttributeError):
+        return False  # not readable as one: load_results says what is wrong
+
+
+def _check_report_target(target: Path) -> None:
+    if target.is_symlink() or target.is_dir():
+        raise UserError(f"{target}: is a folder or a symbolic link, not a report wargame "
+                        "wrote; it will not replace it")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -235,6 +257,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from sim.analysis.results import store_digest
 
     root = user_path(args.dir, "DIR")
+    if _is_calibration(root):
+        from sim.analysis.report import write_calibration_report
+
+        _check_report_target(root / "report.html")
+        console.print(f"wrote {write_calibration_report(root)}")
+        return 0
     digest = store_digest(root) if root.is_dir() else None
     if digest and report_inputs_fresh(root, digest, args.event, density, KEY_OUTCOMES):
         workers = Workers(1)  # everything is reused: no worker would have work
@@ -249,10 +277,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     rs = load_results(root)
     if rs.kind == "sweep" and rs.params:
         check_event(rs, args.event)
-    target = rs.root / "report.html"
-    if target.is_symlink() or target.is_dir():
-        raise UserError(f"{target}: is a folder or a symbolic link, not a report wargame "
-                        "wrote; it will not replace it")
+    _check_report_target(rs.root / "report.html")
     # what the report may (re)write besides the page, as plot and analyze would
     check_replaceable(rs.root / "figures", "figures", option="")
     if rs.kind == "sweep" and rs.params:
@@ -313,7 +338,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("report", help="one self-contained HTML page with figures and tables")
-    p.add_argument("dir", help="a result folder")
+    p.add_argument("dir", help="a result folder (a run, a sweep, a branch, or a calibration "
+                   "from `wargame calibrate`)")
     p.add_argument("--event", default=EVENT, help="scenario-discovery event")
     p.add_argument("--density", type=float, default=MIN_DENSITY, help="PRIM density target")
     p.set_defaults(func=cmd_report)

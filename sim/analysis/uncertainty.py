@@ -1,0 +1,29 @@
+"""Monte Carlo uncertainty of what a store of runs estimates: the standard error of a
+share and the confidence interval of a quantile. Every probability and quantile the
+analysis commands print carries one, so that an analyst sees when there are too few runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Z95 = 1.959963984540054
+"""The normal quantile of a two-sided 95% interval."""
+
+
+def quantile_ci_levels(q: float, n: int) -> tuple[float, float]:
+    """The probability levels whose quantiles bound a distribution-free 95% confidence
+    interval for the ``q`` quantile from ``n`` runs: the count of runs below the true
+    quantile is binomial(n, q), so its order statistics at n·q ± 1.96·sqrt(n·q·(1-q))
+    bracket it 95% of the time (the normal approximation of the binomial; Conover,
+    *Practical Nonparametric Statistics*, 3rd ed., §3.2). Runs are treated as independent
+    draws; a Latin-hypercube design makes this slightly conservative."""
+    if n <= 0:
+        return q, q
+    half = Z95 * np.sqrt(q * (1 - q) / n)
+    return max(0.0, q - half), min(1.0, q + half)
+
+
+def proportion_se(p: float, n: int) -> float:
+    """The Monte Carlo standard error of a share ``p`` estimated from ``n`` runs."""
+    return float(np.sqrt(p * (1 - p) / n)) if n > 0 else np.nan

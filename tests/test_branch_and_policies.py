@@ -154,7 +154,14 @@ def test_compare_and_analyze_a_policy_sweep(tmp_path: Path, capsys) -> None:
     assert (cmp_dir / "robustness.png").stat().st_size > 10_000
     # analyze on a policy sweep ends with the same comparison.
     assert main(["analyze", str(out), "--outcome", "escalation_peak"]) == 0
-    assert "regret (shortfall against the best policy" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "regret (shortfall against the best policy" in printed
+    assert "P(better than hold) ± se" in printed
+    # ... and so does the report, every estimate with its uncertainty
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert "Policies on the same futures" in page and 'alt="robustness"' in page
+    assert "P(best) ± se" in page and "median [95% CI]" in page
     for args, fragment in ((["--better", "rok_max_rung=up"], "expected OUTCOME=higher"),
                            (["--outcome", "rok_max_rung"], "which way is better"),
                            (["--reference", "nope"], "no policy 'nope'")):

@@ -92,14 +92,16 @@ def test_satisficing_counts_futures_meeting_every_criterion() -> None:
     only_peak = satisficing(table(), [crit[0]])
     assert only_peak.loc["talk", "share_satisficing"] == pytest.approx(1 / 3)
     assert only_peak.loc["hold", "share_satisficing"] == pytest.approx(2 / 3)
-    assert only_peak.loc["hold", "share_se"] == pytest.approx(np.sqrt(2 / 9 / 3))
+    assert only_peak.loc["hold", "share_satisficing_se"] == pytest.approx(np.sqrt(2 / 9 / 3))
 
 
 def test_robustness_table_and_clear_errors() -> None:
     t = robustness(table(), ["escalation_peak"], [Criterion.parse("escalation_peak<=50")])
     assert t.loc["talk", "escalation_peak: mean regret"] == pytest.approx(5.0)
-    assert t.iloc[:, -1].to_dict() == pytest.approx({"hold": 2 / 3, "arm": 1 / 3,
-                                                     "talk": 1 / 3})
+    share = t["satisficing: escalation_peak<=50"]
+    assert share.to_dict() == pytest.approx({"hold": 2 / 3, "arm": 1 / 3, "talk": 1 / 3})
+    assert t["satisficing: escalation_peak<=50_se"].to_dict() == pytest.approx(
+        np.sqrt(share * (1 - share) / 3).to_dict())
     with pytest.raises(UserError, match="which way is better"):
         regret(table(), "rok_max_rung")
     with pytest.raises(UserError, match="expected OUTCOME OP VALUE"):

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.analysis.uncertainty import Z95, quantile_ci_levels
 from sim.errors import UserError
 
 if TYPE_CHECKING:
@@ -36,9 +37,6 @@ DEFAULT_BETTER: dict[str, str] = {
     "casualties_north_korea": "lower", "ukraine_area_end_km2": "higher",
     "kursk_retaken": "lower", "nk_waves": "lower",
 }
-
-Z95 = 1.959963984540054
-
 
 def better_sign(outcome: str, better: dict[str, str] | None = None) -> float:
     """+1 if higher is better for ``outcome``, -1 if lower is; exit 2 if nobody said."""
@@ -109,16 +107,26 @@ def regret(runs: pd.DataFrame, outcome: str, better: dict[str, str] | None = Non
 
 def regret_summary(runs: pd.DataFrame, outcome: str, better: dict[str, str] | None = None
                    ) -> pd.DataFrame:
-    """Per policy: mean regret (with its standard error), median, 90th percentile and
-    maximum over futures, and the share of futures in which it is the best (regret 0)."""
+    """Per policy: mean regret (with its standard error), median and 90th percentile (with
+    their 95% confidence intervals), maximum over futures, and the share of futures in
+    which it is the best (regret 0, with its standard error)."""
     r = regret(runs, outcome, better)
     n = len(r)
+    p_best = (r == 0).mean()
     return pd.DataFrame({
         "futures": n,
         "mean_regret": r.mean(), "mean_regret_se": r.std(ddof=1) / np.sqrt(max(n, 1)),
-        "median_regret": r.median(), "q90_regret": r.quantile(0.9), "max_regret": r.max(),
-        "p_best": (r == 0).mean(),
+        **_quantile_with_ci(r, 0.5, "median_regret"), **_quantile_with_ci(r, 0.9, "q90_regret"),
+        "max_regret": r.max(),
+        "p_best": p_best, "p_best_se": np.sqrt(p_best * (1 - p_best) / max(n, 1)),
     }).rename_axis("policy")
+
+
+def _quantile_with_ci(frame: pd.DataFrame, q: float, name: str) -> dict[str, pd.Series]:
+    """The ``q`` quantile of each column, with its distribution-free 95% interval."""
+    lo, hi = quantile_ci_levels(q, len(frame))
+    return {name: frame.quantile(q), f"{name}_lo": frame.quantile(lo),
+            f"{name}_hi": frame.quantile(hi)}
 
 
 # ----------------------------------------------------------------- satisficing
@@ -173,25 +181,34 @@ def satisficing(runs: pd.DataFrame, criteria: list[Criterion],
     g = table.groupby("policy")["_ok"]
     share, n = g.mean(), g.size()
     return pd.DataFrame({"futures": n, "share_satisficing": share,
-                         "share_se": np.sqrt(share * (1 - share) / n)})
+                         "share_satisficing_se": np.sqrt(share * (1 - share) / n)})
 
 
 def robustness(runs: pd.DataFrame, outcomes: list[str], criteria: list[Criterion],
                better: dict[str, str] | None = None,
                series_at: Callable[[str, int], pd.Series] | None = None) -> pd.DataFrame:
-    """The robustness table: per policy, each outcome's median, mean regret and P(best),
-    and (if criteria are given) the share of futures satisficing them all."""
+    """The robustness table: per policy, each outcome's median (95% interval), mean regret
+    and P(best) (standard errors), and (if criteria are given) the share of futures
+    satisficing them all (standard error)."""
     parts = []
     for o in outcomes:
         r = regret_summary(runs, o, better)
-        med = runs.groupby("policy")[o].median()
-        parts.append(pd.DataFrame({f"{o}: median": med, f"{o}: mean regret":
-                                   r["mean_regret"], f"{o}: P(best)": r["p_best"]}))
+        values = runs.pivot_table(index=FUTURE, columns="policy", values=o, aggfunc="first")
+        med = _quantile_with_ci(values, 0.5, f"{o}: median")
+        parts.append(pd.DataFrame({**med, f"{o}: mean regret": r["mean_regret"],
+                                   f"{o}: mean regret_se": r["mean_regret_se"],
+                                   f"{o}: P(best)": r["p_best"],
+                                   f"{o}: P(best)_se": r["p_best_se"]}))
     table = pd.concat(parts, axis=1)
     if criteria:
-        s = satisficing(runs, criteria, series_at)
-        table["satisficing: " + " and ".join(map(str, criteria))] = s["share_satisficing"]
+        add_satisficing(table, satisficing(runs, criteria, series_at), criteria)
     return table.rename_axis("policy")
+
+
+def add_satisficing(table: pd.DataFrame, sat: pd.DataFrame, criteria: list[Criterion]) -> None:
+    """The satisficing share and its standard error as columns of the robustness table."""
+    name = "satisficing: " + " and ".join(map(str, criteria))
+    table[name], table[f"{name}_se"] = sat["share_satisficing"], sat["share_satisficing_se"]
 
 
 # ----------------------------------------------------------------- on a stored sweep
@@ -245,7 +262,7 @@ def compare_policies(rs: ResultSet, outcomes: list[str], reference: str | None =
     sat = satisficing(runs, criteria, series_at) if criteria else None
     table = robustness(runs, outcomes, [], better)
     if sat is not None:
-        table["satisficing: " + " and ".join(map(str, criteria))] = sat["share_satisficing"]
+        add_satisficing(table, sat, criteria)
     return PolicyComparison(
         reference=ref, policies=policies, futures=len(wide(runs, outcomes[0])),
         differences=diffs, p_better={o: p_better_matrix(runs, o, better) for o in outcomes},

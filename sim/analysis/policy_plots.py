@@ -33,7 +33,7 @@ def plot_robustness(c: PolicyComparison, label: str) -> Figure:
     x = np.arange(len(c.policies))
     if c.satisficing is not None:
         s = c.satisficing.reindex(c.policies)
-        ax.bar(x, s["share_satisficing"], yerr=s["share_se"], color=COLOURS[: len(x)])
+        ax.bar(x, s["share_satisficing"], yerr=s["share_satisficing_se"], color=COLOURS[: len(x)])
         crit = textwrap.fill(" and ".join(map(str, c.criteria)), 40)
         ax.set(title=f"futures satisficing\n{crit}", ylabel="share of futures", ylim=(0, 1))
     else:

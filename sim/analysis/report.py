@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -125,13 +126,39 @@ def discovery_section(ctx: ReportContext) -> str:
             + (f"\n<p class='warn'>{html.escape(warning)}</p>" if warning else ""))
 
 
+def policies_section(ctx: ReportContext) -> str:
+    """A store of policies on the same futures (`wargame sweep --policies`, `wargame
+    branch`): the paired differences against the first policy and the robustness table,
+    with their Monte Carlo uncertainty, and the robustness figure."""
+    if "policy" not in ctx.rs.columns:
+        return ""
+    from sim.analysis.policies import POLICY_OUTCOMES, compare_policies
+    from sim.analysis.policy_plots import plot_robustness
+
+    c = compare_policies(ctx.rs, POLICY_OUTCOMES)
+    parts = ["<h2>Policies on the same futures</h2>",
+             f"<p class='note'>{len(c.policies)} policies on the same {c.futures:,} futures "
+             "(design point × replicate, common random numbers), each compared with "
+             f"'{html.escape(c.reference)}': mean paired differences with 95% intervals, "
+             "P(better) with its standard error. `wargame compare DIR --satisfice ...` adds "
+             "satisficing criteria and another reference.</p>"]
+    for o, d in c.differences.items():
+        parts += [f"<h3>{html.escape(o)}: paired differences</h3>", _table(with_uncertainty(d))]
+    parts += ["<h3>Robustness</h3>", _table(with_uncertainty(c.table).T.rename_axis("measure"))]
+    buf = io.BytesIO()
+    plot_robustness(c, ctx.rs.name).savefig(buf, format="png", dpi=110)
+    data = base64.b64encode(buf.getvalue()).decode()
+    parts.append(f'<img alt="robustness" src="data:image/png;base64,{data}">')
+    return "\n".join(parts)
+
+
 def figures_section(ctx: ReportContext) -> str:
     return "<h2>Figures</h2>\n" + "\n".join(_img(p) for p in ctx.figures if p.suffix == ".png")
 
 
 SECTIONS: list[Callable[[ReportContext], str]] = [
-    provenance_section, outcomes_section, sensitivity_section, discovery_section,
-    figures_section,
+    provenance_section, outcomes_section, policies_section, sensitivity_section,
+    discovery_section, figures_section,
 ]
 """The report's sections, in page order."""
 

@@ -156,18 +156,21 @@ def print_policies(c) -> None:
     console.print(f"[policies] {len(c.policies)} policies on the same {c.futures:,} futures "
                   f"(design point x replicate, common random numbers); reference "
                   f"'{c.reference}'")
+    from sim.analysis.summary import with_uncertainty
+
     for o, d in c.differences.items():
-        shown = d.rename(columns={"mean_difference": f"mean - {c.reference}",
-                                  "p_better": f"P(better than {c.reference})",
-                                  "p_better_se": "± se"})
+        shown = with_uncertainty(d).rename(columns={
+            "mean_difference": f"mean - {c.reference}",
+            "p_better ± se": f"P(better than {c.reference}) ± se"})
         console.print(_frame_table(shown, f"{o}: paired differences, futures matched"))
     for o, r in c.regret_summaries.items():
-        console.print(_frame_table(r, f"{o}: regret (shortfall against the best policy in "
-                                   "each future)"))
+        console.print(_frame_table(with_uncertainty(r), f"{o}: regret (shortfall against the "
+                                   "best policy in each future; 95% CI, ± se)"))
     if c.satisficing is not None:
-        console.print(_frame_table(c.satisficing, "satisficing: " + " and ".join(
-            map(str, c.criteria))))
-    console.print(_frame_table(c.table.T.rename_axis("measure"), "robustness"))
+        console.print(_frame_table(with_uncertainty(c.satisficing), "satisficing: " + " and "
+                                   .join(map(str, c.criteria))))
+    console.print(_frame_table(with_uncertainty(c.table).T.rename_axis("measure"),
+                               "robustness"))
 
 
 def _compare_policies(args: argparse.Namespace, directory: Path) -> int:

@@ -12,9 +12,12 @@ recorded. Rounds double the replicates: 10, 20, 40, ... up to the maximum.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_OUTCOMES: tuple[str, ...] = ("kursk_retaken", "ukraine_area_end_km2",
                                      "casualties_north_korea", "escalation_peak",
@@ -55,6 +58,8 @@ def verdict(runs: pd.DataFrame, outcomes: tuple[str, ...], replicates: int) -> V
     ``runs`` (columns point_id, optionally policy, and the outcomes; ok runs only). Week
     outcomes that never happened count as one week past the last seen, so that 'never' is
     a value, not a gap."""
+    import pandas as pd  # here: a sweep without --target-se should not pay for importing it
+
     keys = ["policy", "point_id"] if "policy" in runs else ["point_id"]
     worst = Verdict(0.0, outcomes[0], 0, "", replicates)
     for name in outcomes:

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from sim.core.model import EscalationModel
 from sim.core.scenario import Scenario
 
 
@@ -37,7 +36,12 @@ def derive_seed(base_seed: int, point: int, replicate: int) -> int:
 
 
 def run_scenario(scenario: Scenario, seed: int, weeks: int | None = None) -> RunResult:
-    """Run ``scenario`` to its horizon (or ``weeks``) with ``seed``."""
+    """Run ``scenario`` to its horizon (or ``weeks``) with ``seed``: the Mesa model, a batch
+    of one. Mesa is imported here, not at the top: sweeps and calibration run the batch
+    engine alone, and importing Mesa (with scipy and its logging set-up) costs ~1.4 s in
+    every process that starts."""
+    from sim.core.model import EscalationModel
+
     model = EscalationModel(scenario, rng=seed, weeks=weeks).run()
     return RunResult(
         seed=seed, outcomes=model.outcomes(), series=model.series(), events=list(model.events)

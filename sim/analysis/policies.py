@@ -71,7 +71,7 @@ def paired_differences(runs: pd.DataFrame, outcome: str, reference: str,
         mean = float(d.mean()) if n else np.nan
         se = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
         wins = (np.sign(d * sign) + 1) / 2  # 1 better, 0.5 tie, 0 worse
-        p = float(wins.mean()) if n else np.nan
+        p = float(wins.mean()) if n and policy != reference else np.nan  # not vs itself
         rows.append({"policy": policy, "futures": n, "mean_difference": mean,
                      "ci95_low": mean - Z95 * se, "ci95_high": mean + Z95 * se,
                      "p_better": p, "p_better_se": float(np.sqrt(p * (1 - p) / n)) if n else

@@ -300,9 +300,17 @@ def plan_points(spec: SweepSpec) -> list[dict[str, Any]]:
     return spec.design().points()
 
 
-MAX_CHUNK = 1000
-"""Runs per task at most: one batch of the engine (~1 s), so the bar keeps moving and an
-interrupted sweep loses little."""
+MAX_CHUNK = 500
+"""Runs per task at most: one batch of the engine (~0.5 s), so the bar keeps moving and an
+interrupted sweep loses little. The engine's cost per run stops falling at a few hundred
+runs a batch (0.69 ms at 250, 0.64 at 500 and at 1,000: ``benchmarks/README.md``), while
+a worker's memory and a result in flight (~17 KB of weekly series a run) grow with it."""
+
+FLUSH_BYTES = 32 * 2**20
+"""Finished runs are written as a Parquet part when ``batch_rows`` runs or this many bytes
+of Arrow data (runs and weekly series) are waiting, whichever comes first: with the
+series, 5,000 runs would hold ~85 MB, and the sweep's memory would grow with its size up
+to that point."""
 
 
 def auto_chunk(n_runs: int, workers: int) -> int:
@@ -573,7 +581,8 @@ def _execute(spec: SweepSpec, design: Design, store: Store, manifest: dict[str, 
             if series_part is not None:
                 buf_series.append(series_part)
             bar.update(runs_part.num_rows)
-            if sum(b.num_rows for b in buf_runs) >= batch_rows:
+            if (sum(b.num_rows for b in buf_runs) >= batch_rows
+                    or sum(b.nbytes for b in (*buf_runs, *buf_series)) >= FLUSH_BYTES):
                 flush()
     except KeyboardInterrupt:
         stopped = "interrupted"

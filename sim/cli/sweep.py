@@ -208,7 +208,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--chunk-size", type=int, default=None,
                    help="runs per task (default: automatic, up to 1000)")
     p.add_argument("--batch-rows", type=int, default=None,
-                   help="runs per Parquet part file (default 5000)")
+                   help="runs per Parquet part file at most (default 5000; a part is also "
+                   "written when 32 MB of results wait)")
     p.add_argument("--batch-size", type=int, default=None,
                    help="runs the engine steps together (default: sized to stay within "
                    "memory, ~800 for the baseline)")

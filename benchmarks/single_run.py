@@ -1,11 +1,17 @@
 """Benchmark one run in process: speed, where the time goes, and how cost grows.
 
-    python benchmarks/single_run.py [--runs 50]
+    python benchmarks/single_run.py [--runs 50] [--before DIR]
 
-Prints: steps/s and runs/s of the baseline; the top functions of a cProfile; the cost of
-a run as the number of unit agents doubles (50 -> 400) and as the horizon doubles. The
-scaling runs use a stalemate (``combat.breakthrough_ratio = 10``) so that fighting goes on
-for the whole horizon; otherwise a run that retakes Kursk early gets cheaper per week.
+Prints: steps/s and runs/s of the baseline in the Mesa model; the cost per run of the
+same rules in batches of 1, 10, 100 and 1,000 runs (``sim.core.engine.run_batch``); the
+top functions of a cProfile; the cost of a run as the number of unit agents doubles
+(50 -> 400) and as the horizon doubles. The scaling runs use a stalemate
+(``combat.breakthrough_ratio = 10``) so that fighting goes on for the whole horizon;
+otherwise a run that retakes Kursk early gets cheaper per week.
+
+``--before DIR`` also times the Mesa model of another checkout (e.g. ``git archive
+682de1f | tar -x -C /tmp/wargame-old``, the code before the batch engine) on its own
+baseline, in rounds interleaved with this one, so that both meet the same machine load.
 """
 
 from __future__ import annotations
@@ -15,12 +21,15 @@ import cProfile
 import io
 import platform
 import pstats
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import mesa
 import numpy as np
 
+from sim.core.engine import run_batch
 from sim.core.model import EscalationModel, Unit
 from sim.core.scenario import Scenario, load_scenario
 
@@ -42,9 +51,52 @@ def time_runs(sc: Scenario, runs: int) -> tuple[float, int]:
     return float(np.median(times)), units
 
 
+_BEFORE = """
+import sys, time
+sys.path.insert(0, ".")
+try:
+    from sim.core.model import EscalationModel
+    from sim.core.scenario import load_scenario
+except ImportError:  # the layout before the batch engine
+    from sim.model import EscalationModel
+    from sim.scenario import load_scenario
+sc = load_scenario("scenarios/baseline.toml")
+EscalationModel(sc, rng=0).run()
+times = []
+for seed in range(int(sys.argv[1])):
+    t0 = time.perf_counter()
+    m = EscalationModel(sc, rng=seed)
+    m.run()
+    m.outcomes()
+    times.append(time.perf_counter() - t0)
+times.sort()
+print(times[len(times) // 2])
+"""
+
+
+def time_before(folder: Path, runs: int) -> float:
+    """Median seconds per baseline run of the Mesa model in another checkout."""
+    out = subprocess.run([sys.executable, "-c", _BEFORE, str(runs)], cwd=folder,
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout.split()[-1])
+
+
+def batch_cost(sc: Scenario, size: int, total: int) -> float:
+    """Seconds per run of ``sc`` in batches of ``size`` runs (``total`` runs in all)."""
+    run_batch([sc] * size, list(range(size)), record_series=False)  # warm
+    t0 = time.perf_counter()
+    for lo in range(0, total, size):
+        run_batch([sc] * size, list(range(lo, lo + size)), record_series=False,
+                  batch_size=size)
+    return (time.perf_counter() - t0) / total
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=50, help="runs per measurement")
+    ap.add_argument("--before", type=Path, help="another checkout to time alongside")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="interleaved rounds with --before (median of each kept)")
     args = ap.parse_args()
     base = load_scenario(ROOT / "scenarios" / "baseline.toml")
     print(f"python {platform.python_version()}, mesa {mesa.__version__}, numpy "
@@ -53,6 +105,18 @@ def main() -> None:
     sec, units = time_runs(base, args.runs)
     print(f"\nbaseline ({base.weeks} weeks, {units} unit agents): {sec * 1000:.1f} ms/run "
           f"(median of {args.runs}), {1 / sec:.1f} runs/s, {base.weeks / sec:,.0f} steps/s")
+    if args.before:
+        print(f"\nthis checkout and {args.before} (Mesa model, own baseline), interleaved:")
+        for r in range(args.rounds):
+            now, _ = time_runs(base, args.runs)
+            then = time_before(args.before, args.runs)
+            print(f"  round {r + 1}: this {now * 1000:.1f} ms/run, before "
+                  f"{then * 1000:.1f} ms/run, ratio {now / then:.2f}")
+
+    print("\nthe same rules in batches (sim.core.engine.run_batch, no series stored):")
+    print(f"{'runs/batch':>10} {'ms/run':>8}")
+    for size in (1, 10, 100, 1000):
+        print(f"{size:>10} {batch_cost(base, size, max(size, 200)) * 1000:>8.3f}")
 
     prof = cProfile.Profile()
     prof.enable()

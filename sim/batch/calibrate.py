@@ -774,7 +774,9 @@ def _finish(spec: CalibrationSpec, folder: CalibrationDir, done: list[Generation
     table = posterior_table(spec, post)
     name = f"{spec.scenario.name}-calibrated.toml"
     header = (
-        f"# Calibrated by `wargame calibrate` ({_now()[:10]}) from {manifest['scenario_path']}\n"
+        # No date here: the run's time is in the manifest, and a scenario file that names
+        # a date reads as if it used what was reported then.
+        f"# Calibrated by `wargame calibrate` from {manifest['scenario_path']}\n"
         f"# against the record {spec.record.path}"
         + (f" through week {spec.until_week}" if spec.until_week is not None else "") + ".\n"
         f"# Posterior sample: {folder.root / POSTERIOR} ({len(post)} particles, generation "

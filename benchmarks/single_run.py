@@ -11,7 +11,8 @@ otherwise a run that retakes Kursk early gets cheaper per week.
 
 ``--before DIR`` also times the Mesa model of another checkout (e.g. ``git archive
 682de1f | tar -x -C /tmp/wargame-old``, the code before the batch engine) on its own
-baseline, in rounds interleaved with this one, so that both meet the same machine load.
+baseline, in rounds interleaved with this one, so that both meet the same machine load;
+both are timed the same way, each in a fresh process of its own.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def time_runs(sc: Scenario, runs: int) -> tuple[float, int]:
     return float(np.median(times)), units
 
 
-_BEFORE = """
+_CHECKOUT_TIMING = """
 import sys, time
 sys.path.insert(0, ".")
 try:
@@ -74,9 +75,10 @@ print(times[len(times) // 2])
 """
 
 
-def time_before(folder: Path, runs: int) -> float:
-    """Median seconds per baseline run of the Mesa model in another checkout."""
-    out = subprocess.run([sys.executable, "-c", _BEFORE, str(runs)], cwd=folder,
+def time_checkout(folder: Path, runs: int) -> float:
+    """Median seconds per baseline run of the Mesa model of the checkout in ``folder``,
+    timed in a fresh process (the same protocol for this checkout and another)."""
+    out = subprocess.run([sys.executable, "-c", _CHECKOUT_TIMING, str(runs)], cwd=folder,
                          capture_output=True, text=True, check=True)
     return float(out.stdout.split()[-1])
 
@@ -108,8 +110,8 @@ def main() -> None:
     if args.before:
         print(f"\nthis checkout and {args.before} (Mesa model, own baseline), interleaved:")
         for r in range(args.rounds):
-            now, _ = time_runs(base, args.runs)
-            then = time_before(args.before, args.runs)
+            now = time_checkout(ROOT, args.runs)
+            then = time_checkout(args.before, args.runs)
             print(f"  round {r + 1}: this {now * 1000:.1f} ms/run, before "
                   f"{then * 1000:.1f} ms/run, ratio {now / then:.2f}")
 

@@ -22,6 +22,8 @@ from tests.conftest import SCENARIOS
 
 SEEDS = 200
 SERIES_SAMPLE = (0, 57, 199)
+SEED_LIST = [int(x) for x in np.arange(SEEDS) * 7919 + 11]
+SAMPLED = {SEED_LIST[i] for i in SERIES_SAMPLE}  # seeds whose series are compared too
 
 
 def same_record(a: dict, b: dict) -> list[str]:
@@ -46,10 +48,6 @@ def pool():
     this process: other tests leave library threads behind, which fork() could deadlock."""
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as ex:
         yield ex
-
-
-SEED_LIST = [int(x) for x in np.arange(SEEDS) * 7919 + 11]
-SAMPLED = {SEED_LIST[i] for i in SERIES_SAMPLE}
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)

@@ -85,10 +85,10 @@ def time_checkout(folder: Path, runs: int) -> float:
 
 def batch_cost(sc: Scenario, size: int, total: int) -> float:
     """Seconds per run of ``sc`` in batches of ``size`` runs (``total`` runs in all)."""
-    run_batch([sc] * size, list(range(size)), record_series=False)  # warm
+    run_batch([sc] * size, list(range(size)), keep_series=False)  # warm
     t0 = time.perf_counter()
     for lo in range(0, total, size):
-        run_batch([sc] * size, list(range(lo, lo + size)), record_series=False,
+        run_batch([sc] * size, list(range(lo, lo + size)), keep_series=False,
                   batch_size=size)
     return (time.perf_counter() - t0) / total
 

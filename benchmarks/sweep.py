@@ -84,7 +84,7 @@ def in_process(points: list[dict], replicates: int) -> float:
     scenarios = [base.with_overrides(point) for point in points]
     runs = [(pid, rep) for pid in range(len(points)) for rep in range(replicates)]
     res = run_batch([scenarios[pid] for pid, _ in runs],
-                    [derive_seed(0, pid, rep) for pid, rep in runs], record_series=False)
+                    [derive_seed(0, pid, rep) for pid, rep in runs], keep_series=False)
     sec = time.perf_counter() - t0
     assert res.runs == len(runs)
     return sec

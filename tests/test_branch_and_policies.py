@@ -15,7 +15,7 @@ from sim.batch.branch import Variant, paired_differences, run_branches
 from sim.batch.runner import derive_seed
 from sim.cli import main
 from sim.core.engine import run_batch
-from sim.core.injects import Inject
+from sim.core.moves import Inject
 from sim.core.scenario import Scenario
 from tests.conftest import ROOT
 

@@ -15,7 +15,7 @@ import pytest
 from sim.core import rng
 from sim.core.engine import run_batch
 from sim.core.model import EscalationModel
-from sim.core.outcomes import NAMES, record_of
+from sim.core.outcomes import NAMES, outcomes_of
 from sim.core.scenario import Scenario, load_scenario
 from sim.core.series import SERIES_NAMES
 from tests.conftest import SCENARIOS
@@ -59,7 +59,7 @@ def test_mesa_model_and_batch_driver_agree_row_for_row(path, pool) -> None:
     for k, job in enumerate(halves):
         runs[k::2] = job.result()
     for i, (seed, (outcomes, mesa_series)) in enumerate(zip(SEED_LIST, runs, strict=True)):
-        diff = same_record(outcomes, record_of(batch.outcomes, i))
+        diff = same_record(outcomes, outcomes_of(batch.outcomes, i))
         assert not diff, (path.stem, seed, diff)
         if seed in SAMPLED:
             for name in SERIES_NAMES:
@@ -85,11 +85,11 @@ def test_a_runs_record_does_not_depend_on_its_batch() -> None:
     extra = [base.with_overrides({"north_korea.wave_size": 12_000, "north_korea.max_waves": 4})]
     crowded = run_batch(scenarios + extra * 5, np.concatenate([seeds, np.arange(5)]))
     for i in range(40):
-        want = record_of(ref.outcomes, i)
-        assert not same_record(want, record_of(alone.outcomes, i))
+        want = outcomes_of(ref.outcomes, i)
+        assert not same_record(want, outcomes_of(alone.outcomes, i))
         moved = int(np.flatnonzero(order == i)[0])
-        assert not same_record(want, record_of(shuffled.outcomes, moved))
-        assert not same_record(want, record_of(crowded.outcomes, i))
+        assert not same_record(want, outcomes_of(shuffled.outcomes, moved))
+        assert not same_record(want, outcomes_of(crowded.outcomes, i))
         np.testing.assert_array_equal(ref.series_block(i), alone.series_block(i))
 
 
@@ -100,12 +100,12 @@ def test_runs_with_different_horizons_share_a_call() -> None:
     assert list(res.horizons) == [10, 30, 10]
     assert len(res.series_of(0)["week"]) == 11 and len(res.series_of(1)["week"]) == 31
     alone = run_batch([long], [2])
-    assert not same_record(record_of(res.outcomes, 1), record_of(alone.outcomes, 0))
+    assert not same_record(outcomes_of(res.outcomes, 1), outcomes_of(alone.outcomes, 0))
 
 
 def test_outcome_record_is_typed_by_kind() -> None:
-    res = run_batch([Scenario()], [5], record_series=False)
-    rec = record_of(res.outcomes, 0)
+    res = run_batch([Scenario()], [5], keep_series=False)
+    rec = outcomes_of(res.outcomes, 0)
     assert list(rec) == list(NAMES)
     assert isinstance(rec["casualties_north_korea"], int)
     assert isinstance(rec["rok_max_rung_name"], str)

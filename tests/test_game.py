@@ -12,7 +12,7 @@ import pytest
 
 from sim.batch.rundir import json_safe
 from sim.cli import main
-from sim.core import south_korea
+from sim.core.actors import south_korea
 from sim.core.model import EscalationModel
 from sim.core.scenario import Scenario, load_scenario, parse_scenario
 from sim.errors import UserError

@@ -11,8 +11,8 @@ import pytest
 
 from sim.cli import main
 from sim.core.engine import run_batch
-from sim.core.injects import Inject
 from sim.core.model import EscalationModel
+from sim.core.moves import Inject
 from sim.core.scenario import Scenario, validate_scenario
 from sim.core.series import SERIES_INDEX, SERIES_NAMES
 from tests.conftest import ROOT

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from sim.cli import main
+from sim.core.actors.south_korea import ROK_RUNGS
 from sim.core.model import EscalationModel
 from sim.core.scenario import Scenario, get_dotted, parameter_info
-from sim.core.south_korea import ROK_RUNGS
 from sim.core.units import Side
 from sim.view import adapter as view
 from sim.view.app import VIEW_PARAMS, ViewModel, model_params

@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.analysis.summary import FAN_SERIES
-from sim.core.south_korea import ROK_RUNGS
+from sim.core.actors.south_korea import ROK_RUNGS
 
 if TYPE_CHECKING:
     from sim.analysis.sensitivity import Sensitivity

@@ -18,8 +18,8 @@ import pandas as pd
 
 from sim.analysis.results import ResultSet, _ident
 from sim.analysis.uncertainty import proportion_se, quantile_ci_levels
+from sim.core.actors.south_korea import ROK_RUNGS
 from sim.core.outcomes import BY_NAME, NUMERIC
-from sim.core.south_korea import ROK_RUNGS
 
 NUMERIC_OUTCOMES: list[str] = list(NUMERIC)
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)

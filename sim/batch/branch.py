@@ -29,7 +29,7 @@ from sim.batch.runner import derive_seed
 from sim.batch.store import FORMAT_VERSION, IDENTITY_KEY, Store, sweep_status
 from sim.batch.sweep import git_commit, versions
 from sim.core import engine, injects
-from sim.core.injects import Inject
+from sim.core.moves import Inject
 from sim.core.outcomes import NAMES, outcome_columns
 from sim.core.paramtable import Params
 from sim.core.scenario import Scenario, check_changeable
@@ -143,7 +143,7 @@ def run_branches(scenario: Scenario, at_week: int, variants: list[Variant], repl
                             np.full(replicates, trunk.inject_wave_group0 + own))
         engine.run_to_horizon(s)
         outcomes[v.name] = outcome_columns(s)
-        series[v.name] = s.record
+        series[v.name] = s.series_log
     return BranchResult(list(variants), at_week, base_seed, seeds, outcomes, series,
                         time.perf_counter() - t0)
 

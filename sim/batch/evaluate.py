@@ -103,7 +103,7 @@ def _run(rows: list[int], scenarios: list, seeds: list[int], weeks: int,
     if not rows:
         return
     try:
-        res = run_batch(scenarios, seeds, weeks=weeks, record_series=True)
+        res = run_batch(scenarios, seeds, weeks=weeks, keep_series=True)
     except Exception as exc:
         if len(rows) == 1:
             status[rows[0]], errors[rows[0]] = "failed", f"{type(exc).__name__}: {exc}"

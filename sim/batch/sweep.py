@@ -51,8 +51,9 @@ from sim.batch.store import (
     sweep_status,
 )
 from sim.core.engine import run_batch
-from sim.core.outcomes import NAMES, record_of
-from sim.core.policies import Policy, apply_policy
+from sim.core.moves import Policy
+from sim.core.outcomes import NAMES, outcomes_of
+from sim.core.policies import apply_policy
 from sim.core.scenario import Scenario
 from sim.errors import UserError
 
@@ -220,7 +221,7 @@ def _run_isolated(scenarios: list[Scenario], seeds: list[int], weeks: int | None
     if not scenarios:
         return [], [], []
     try:
-        res = run_batch(scenarios, seeds, weeks=weeks, record_series=with_series,
+        res = run_batch(scenarios, seeds, weeks=weeks, keep_series=with_series,
                         batch_size=batch_size)
     except Exception as exc:
         if len(scenarios) == 1:
@@ -232,7 +233,7 @@ def _run_isolated(scenarios: list[Scenario], seeds: list[int], weeks: int | None
                 acc += part
         return out
     share = res.seconds / res.runs
-    records = [record_of(res.outcomes, i) for i in range(res.runs)]
+    records = [outcomes_of(res.outcomes, i) for i in range(res.runs)]
     blocks = [res.series_block(i) if with_series else None for i in range(res.runs)]
     return records, blocks, [share] * res.runs
 

@@ -116,7 +116,7 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
 
 def with_cli_injects(sc: Scenario, texts: list[str], origin: str) -> Scenario:
     """The scenario with the ``--inject`` moves added (exit 2 naming the bad one)."""
-    from sim.core.injects import parse_inject
+    from sim.cli.moves import parse_inject
 
     if not texts:
         return sc

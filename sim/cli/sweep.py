@@ -71,7 +71,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                           "machine has (more would only compete for them)")
     policies = {}
     if args.policies is not None:
-        from sim.core.policies import resolve_policies
+        from sim.cli.moves import resolve_policies
 
         policies = resolve_policies(scenario, args.policies, str(path))
         for name, policy in policies.items():

@@ -28,17 +28,60 @@ counter-attacks win back); a sector changes hands when the gains add up to one
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from scipy.special import ndtr
 
 from sim.core import rng
 from sim.core.arith import clamp
+from sim.core.declarations import Outcome, Part, Series
+from sim.core.params import Section, param
 from sim.core.units import INEFFECTIVE_SHARE, Side, Units
 
 if TYPE_CHECKING:
     from sim.core.state import BatchState
+
+class CombatSection(Section):
+    """Attrition and breakthrough on contested sectors."""
+
+    law: Literal["square", "linear"] = param(
+        "square", unit="category", kind="assumption",
+        source="modeller: aimed (drone-spotted) fire -> Lanchester square law; 'linear' "
+        "(area fire) is the alternative to sweep",
+        doc="Lanchester law for weekly attrition.",
+    )
+    attrition: float = param(
+        0.01, ge=0, le=0.5, unit="casualties/effective strength/week", kind="calibrated",
+        source="calibrated: 1,000 -> 700 km² Aug-Oct 2024 (article) with Russian forces only",
+        doc="Weekly casualties inflicted per unit of effective enemy strength.",
+    )
+    defence_multiplier: float = param(
+        2.5, ge=1, le=5, unit="x", kind="assumption",
+        source="modeller: prepared positions; attackers lose more than defenders",
+        doc="Defender's firepower advantage.",
+    )
+    breakthrough_ratio: float = param(
+        3.2, ge=1, le=10, unit="ratio", kind="calibrated",
+        source="calibrated: 1,000 -> 700 km² Aug-Oct 2024 (article), with Ukraine replacing "
+        "80 % of its losses",
+        doc="Attacker/defender effective-strength ratio at which a week's fighting gains half "
+        "a sector (the fog-blurred ratio passes it half the time).",
+    )
+    counterattack_ratio: float = param(
+        3.0, ge=1, le=10, unit="ratio", kind="assumption", source="modeller",
+        doc="Defender/attacker ratio at which Ukraine's counter-attacks win back half a "
+        "sector a week.",
+    )
+    noise: float = param(
+        0.35, ge=0, le=2, unit="log-sd", kind="assumption", source="modeller",
+        doc="Fog of war (log-normal sd): how sharply the weekly gain rises with the force "
+        "ratio, and how much a week's gain varies around its expectation.",
+    )
+    morale_recovery: float = param(
+        0.1, ge=0, le=1, unit="1/week", kind="assumption", source="modeller",
+        doc="Share of lost morale a unit recovers each week.",
+    )
+
 
 QUALITY_FLOOR = 0.5
 """Quality and experience enter effectiveness as ``0.5 + q`` and ``0.5 + x``, so that
@@ -139,6 +182,8 @@ def _advance(s: BatchState, a_eff: np.ndarray, d_eff: np.ndarray, contact: np.nd
     moves as if each week's fighting took a sector with that probability; but the gains
     accumulate, as the Kursk front's did, instead of coming all or nothing. Returns -1
     (Ukraine loses a sector), +1 (retakes one) or 0 per column."""
+    from scipy.special import ndtr  # here: `wargame validate` never imports scipy
+
     c = s.p.combat
     sigma = np.maximum(c.noise, _TINY)[:, None]  # no fog: a step at the threshold
     log_ratio = np.log(np.maximum(a_eff, _TINY)) - np.log(np.maximum(d_eff, _TINY))
@@ -210,3 +255,34 @@ def _move_front(s: BatchState, change: np.ndarray) -> None:
 
 
 _COLUMNS = np.arange(64, dtype=float)
+
+
+PART = Part(
+    section="combat", params=CombatSection,
+    outcomes=(
+        Outcome("casualties_ukraine", "count", "personnel",
+                "Ukrainian casualties (killed, wounded, captured)",
+                lambda s: s.casualties[:, Side.UKRAINE]),
+        Outcome("casualties_russia", "count", "personnel", "Russian casualties",
+                lambda s: s.casualties[:, Side.RUSSIA]),
+        Outcome("casualties_north_korea", "count", "personnel", "North Korean casualties",
+                lambda s: s.casualties[:, Side.NORTH_KOREA]),
+        Outcome("nk_prisoners", "count", "personnel", "North Korean soldiers taken prisoner",
+                lambda s: s.prisoners),
+    ),
+    series=(
+        Series("casualties_ukraine", "personnel", "Ukrainian casualties, cumulative",
+               lambda s: s.casualties[:, Side.UKRAINE]),
+        Series("casualties_russia", "personnel", "Russian casualties, cumulative",
+               lambda s: s.casualties[:, Side.RUSSIA]),
+        Series("casualties_north_korea", "personnel", "North Korean casualties, cumulative",
+               lambda s: s.casualties[:, Side.NORTH_KOREA]),
+        Series("nk_prisoners", "personnel", "North Korean soldiers taken prisoner, cumulative",
+               lambda s: s.prisoners),
+        Series("personnel_ukraine", "personnel", "Ukrainian soldiers in the line",
+               lambda s: s.personnel()[:, Side.UKRAINE]),
+        Series("personnel_russia", "personnel", "Russian soldiers in the line",
+               lambda s: s.personnel()[:, Side.RUSSIA]),
+    ),
+)
+"""The fighting as a part of the model (:mod:`sim.core.parts`)."""

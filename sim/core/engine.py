@@ -4,8 +4,9 @@
 (:mod:`sim.core.model`, a batch of one) and :func:`run_batch` (thousands of runs) both call
 it. Order within a week: the injects due that week (:mod:`sim.core.injects`),
 North Korean units entering the line, the week's fighting on every contested
-column (:mod:`sim.core.combat`), then the states' rules (Russia, North Korea, Ukraine,
-China, South Korea, NATO/US), the escalation index, and the weekly series.
+column (:mod:`sim.core.combat`), then the actors' rules in the registry's order
+(:data:`sim.core.actors.ACTORS`: Russia, North Korea, Ukraine, China, South Korea,
+NATO/US), the escalation index, and the weekly series.
 """
 
 from __future__ import annotations
@@ -16,18 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.core import (
-    china,
-    combat,
-    escalation,
-    injects,
-    nato,
-    north_korea,
-    russia,
-    series,
-    south_korea,
-    ukraine,
-)
+from sim.core import combat, escalation, injects, series
+from sim.core.actors import ACTORS, north_korea
 from sim.core.outcomes import outcome_columns
 from sim.core.paramtable import Params
 from sim.core.scenario import Scenario
@@ -50,23 +41,19 @@ def step_week(s: BatchState) -> None:
     north_korea.enter(s)
     combat.fight(s)
     s.week += 1
-    russia.step(s)
-    north_korea.step(s)
-    ukraine.step(s)
-    china.step(s)
-    south_korea.step(s)
-    nato.step(s)
+    for actor in ACTORS:
+        actor.step(s)
     escalation.update(s)
-    series.record(s)
+    series.log_week(s)
 
 
 def start(p: Params, seeds: Sequence[int] | np.ndarray, horizon: int,
-          record_series: bool = True, reserve_waves: tuple[int, ...] = ()) -> BatchState:
-    """Week 0 of a batch, with week 0 of the series recorded (``reserve_waves``: see
+          keep_series: bool = True, reserve_waves: tuple[int, ...] = ()) -> BatchState:
+    """Week 0 of a batch, with week 0 of the series logged (``reserve_waves``: see
     :func:`sim.core.state.new_state`)."""
-    s = new_state(p, seeds, horizon, record=len(series.SERIES) if record_series else 0,
+    s = new_state(p, seeds, horizon, series=len(series.SERIES) if keep_series else 0,
                   reserve_waves=reserve_waves)
-    series.record(s)
+    series.log_week(s)
     return s
 
 
@@ -83,7 +70,7 @@ class BatchResult:
 
     ``outcomes``: one array per outcome (:mod:`sim.core.outcomes`). ``blocks``: the weekly
     series of runs that share a horizon, as (run indices, array of shape (runs, weeks + 1,
-    series)), empty when series were not recorded.
+    series)), empty when series were not kept.
     """
 
     outcomes: dict[str, np.ndarray]
@@ -101,7 +88,7 @@ class BatchResult:
             hit = np.flatnonzero(rows == run)
             if hit.size:
                 return block[hit[0]]
-        raise KeyError(f"no series recorded for run {run}")
+        raise KeyError(f"no series kept for run {run}")
 
     def series_of(self, run: int) -> dict[str, np.ndarray]:
         """The weekly series of one run, by name."""
@@ -116,7 +103,7 @@ def batch_size_for(slots: int, horizon: int) -> int:
 
 
 def run_batch(scenarios: Sequence[Scenario], seeds: Sequence[int] | np.ndarray, *,
-              weeks: int | None = None, record_series: bool = True,
+              weeks: int | None = None, keep_series: bool = True,
               batch_size: int | None = None) -> BatchResult:
     """Run ``scenarios[i]`` with ``seeds[i]`` for every i, many at once.
 
@@ -139,13 +126,13 @@ def run_batch(scenarios: Sequence[Scenario], seeds: Sequence[int] | np.ndarray, 
         size = batch_size or _auto_size(p, rows, key[0])
         for lo in range(0, len(rows), size):
             idx = rows[lo:lo + size]
-            s = run_to_horizon(start(p.take(idx), seeds[idx], key[0], record_series))
+            s = run_to_horizon(start(p.take(idx), seeds[idx], key[0], keep_series))
             for name, col in outcome_columns(s).items():
                 if name not in outcomes:
                     outcomes[name] = np.empty(n, dtype=col.dtype)
                 outcomes[name][idx] = col
-            if record_series:
-                blocks.append((idx, s.record))
+            if keep_series:
+                blocks.append((idx, s.series_log))
     return BatchResult(outcomes, horizons, blocks, time.perf_counter() - t0)
 
 

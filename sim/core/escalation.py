@@ -14,11 +14,43 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core.nato import NATO_RUNGS
-from sim.core.south_korea import ROK_RUNGS
+from sim.core.actors.nato import NATO_RUNGS
+from sim.core.actors.south_korea import ROK_RUNGS
+from sim.core.declarations import Outcome, Part, Series
+from sim.core.params import Section, param
 
 if TYPE_CHECKING:
     from sim.core.state import BatchState
+
+
+class EscalationSection(Section):
+    """Weights of the escalation index (documented in the README)."""
+
+    weight_rok: float = param(
+        0.3, ge=0, le=1, unit="weight", kind="assumption", source="modeller",
+        doc="Weight of South Korea's rung (0-4, scaled to 0-1).",
+    )
+    weight_nk: float = param(
+        0.2, ge=0, le=1, unit="weight", kind="assumption", source="modeller",
+        doc="Weight of North Korean commitment (waves sent and troops in combat).",
+    )
+    weight_tech: float = param(
+        0.2, ge=0, le=1, unit="weight", kind="assumption", source="modeller",
+        doc="Weight of Russian technology transferred to the North.",
+    )
+    weight_nato: float = param(
+        0.1, ge=0, le=1, unit="weight", kind="assumption", source="modeller",
+        doc="Weight of the West's rung (0-2, scaled to 0-1).",
+    )
+    weight_desperation: float = param(
+        0.2, ge=0, le=1, unit="weight", kind="assumption", source="modeller",
+        doc="Weight of Russian desperation.",
+    )
+    nk_reference_troops: int = param(
+        30_000, ge=1, le=200_000, unit="personnel", kind="assumption",
+        source="modeller: about three times the reported first wave (10,000-12,000)",
+        doc="North Korean troops in Russia at which its commitment term reaches 1.",
+    )
 
 
 def _coefficients(s: BatchState) -> tuple[np.ndarray, ...]:
@@ -45,3 +77,16 @@ def update(s: BatchState) -> None:
     """This week's index and the running peak."""
     s.escalation = index(s)
     s.escalation_peak = np.maximum(s.escalation_peak, s.escalation)
+
+
+PART = Part(
+    section="escalation", params=EscalationSection,
+    outcomes=(
+        Outcome("escalation_peak", "level", "0-100", "highest weekly escalation index",
+                lambda s: s.escalation_peak),
+        Outcome("escalation_end", "level", "0-100", "escalation index at the horizon",
+                lambda s: s.escalation),
+    ),
+    series=(Series("escalation_index", "0-100", "escalation index", lambda s: s.escalation),),
+)
+"""The escalation index as a part of the model (:mod:`sim.core.parts`)."""

@@ -1,77 +1,39 @@
 """The event log: what changed in a week, in words ("South Korea approves non-lethal aid to
-Ukraine"). Read off the state by comparing it with what was seen the week before."""
+Ukraine").
+
+Each part declares its events (:class:`~sim.core.declarations.Event`): a value it watches
+on the state and what to say when that value changes. The log compares what it watches now
+with what it saw the week before; events are told in the order of the parts (actors in
+stepping order, then the map). Only the Mesa model keeps a log (a batch of one), so these
+functions look at one run.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from sim.core.south_korea import ROK_RUNG_EVENTS
+from sim.core.declarations import Event
+from sim.core.parts import PARTS
 
 if TYPE_CHECKING:
     from sim.core.state import BatchState
 
-
-@dataclass(frozen=True)
-class Seen:
-    """What the log has reported so far, per run."""
-
-    nk_deployed: np.ndarray
-    rok_rung: np.ndarray
-    nato_rung: np.ndarray
-    retaken: np.ndarray
-    waves: np.ndarray
-    drawdowns: np.ndarray
-    pullbacks: np.ndarray
-    assaulting: np.ndarray
-    resting: np.ndarray
-
-    @classmethod
-    def at_start(cls, s: BatchState) -> Seen:
-        """Before the run starts: only the rung Seoul already stood on is known."""
-        zeros = np.zeros(s.runs, dtype=np.int64)
-        no = np.zeros(s.runs, dtype=bool)
-        return cls(no, s.p.south_korea.initial_rung.astype(np.int64), zeros, no, zeros, zeros,
-                   zeros, no, no)
+EVENTS: tuple[Event, ...] = tuple(e for part in PARTS for e in part.events)
 
 
-def seen(s: BatchState) -> Seen:
-    return Seen(s.nk.deployed.copy(), s.rok.rung.copy(), s.nato.rung.copy(),
-                ~np.isnan(s.retaken_week), s.nk.waves.copy(), s.nk.drawdowns.copy(),
-                s.nk.pullbacks.copy(), s.nk.assaulting.copy(), s.units.resting.any(axis=1))
+def watched(s: BatchState, run: int) -> tuple[Any, ...]:
+    """Every watched value of ``run`` now, as plain values: when they have not changed
+    since last week there is nothing to tell (a cheap test, once a week)."""
+    return tuple(e.watch(s)[run].item() for e in EVENTS)
 
 
-def signature(s: BatchState, run: int) -> tuple:
-    """What the log tells, for one run, as plain values: when it has not changed since last
-    week there is nothing to tell (a cheap test for the Mesa model, a batch of one)."""
-    nk = s.nk
-    return (bool(nk.deployed[run]), bool(nk.assaulting[run]), int(s.rok.rung[run]),
-            int(s.nato.rung[run]), bool(np.isnan(s.retaken_week[run])), int(nk.waves[run]),
-            int(nk.drawdowns[run]), int(nk.pullbacks[run]), bool(s.units.resting[run].any()))
+def known_at_start(s: BatchState, run: int) -> tuple[Any, ...]:
+    """What the log takes as known before the run starts (mostly: nothing has happened)."""
+    return tuple(0 if e.known_at_start is None else e.known_at_start(s)[run].item()
+                 for e in EVENTS)
 
 
-def new_events(s: BatchState, before: Seen, run: int) -> list[str]:
-    """What happened to ``run`` since ``before``, in the order it is told."""
-    out: list[str] = []
-    if s.nk.deployed[run] and not before.nk_deployed[run]:
-        out.append("North Korean units enter combat in Kursk")
-    if s.nk.assaulting[run] and not before.assaulting[run]:
-        out.append("North Korea's main body joins sustained assaults")
-    if s.nk.pullbacks[run] > before.pullbacks[run]:
-        out.append("North Korean units are pulled back to rest after heavy losses")
-    if before.resting[run] and not s.units.resting[run].any():
-        out.append("North Korean units return to the line")
-    for r in range(int(before.rok_rung[run]) + 1, int(s.rok.rung[run]) + 1):
-        out.append(ROK_RUNG_EVENTS[r])
-    if s.nato.rung[run] > before.nato_rung[run]:
-        out.append("NATO/US raise support to Ukraine" if s.nato.rung[run] == 2
-                   else "NATO/US condemn the deployment")
-    if s.nk.waves[run] > before.waves[run]:
-        out.append(f"North Korea sends reinforcement wave {int(s.nk.waves[run])}")
-    if s.nk.drawdowns[run] > before.drawdowns[run]:
-        out.append("North Korea draws troops down")
-    if not before.retaken[run] and not np.isnan(s.retaken_week[run]):
-        out.append("Kursk fully retaken by Russian and North Korean forces")
-    return out
+def new_events(before: tuple[Any, ...], now: tuple[Any, ...]) -> list[str]:
+    """What happened between two looks at a run, in the order it is told."""
+    return [line for e, b, n in zip(EVENTS, before, now, strict=True) if b != n
+            for line in e.tell(b, n)]

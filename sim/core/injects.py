@@ -1,131 +1,24 @@
-"""Injects: moves made at a chosen week, as a wargame's control team makes them.
+"""What the moves do: injects applied to the runs of a batch in their week.
 
-A scenario's ``[[inject]]`` entries (and ``--inject`` on the command line) each fire at one
-week (or date): they change parameters from then on (``set``) and/or make one move from a
-small, closed vocabulary. The engine applies them to the runs of a batch at the start of
-their week, before the week's fighting, so an inject changes a run from its week on and
-never before. Moves:
-
-========================  ===================  ==============================================
-move                      fields               what happens
-========================  ===================  ==============================================
-``rok_approve``           ``rung`` (1-4)       Seoul approves that rung now (the ladder
-                                               only climbs)
-``rok_freeze``            ``weeks``            Seoul's ladder is frozen for ``weeks`` weeks
-``nk_wave``               ``troops``           Pyongyang sends a wave of ``troops`` to Kursk
-                                               (on top of the waves it decides itself)
-``nk_pull_back``                               North Korean units leave the line to rest
-``nk_return``                                  resting North Korean units return
-``nato_raise``                                 the US/NATO raise support to Ukraine (rung 2)
-``russia_tech``           ``level`` (0-1)      Russia hands over technology up to ``level``
-``china_press``           ``level`` (0-1)      Beijing's baseline pressure for restraint
-                                               rises to at least ``level``
-========================  ===================  ==============================================
+The engine applies the injects due in a week to the runs they belong to at the start of
+that week, before the week's fighting (:func:`apply`), so an inject changes a run from its
+week on and never before. The moves and their fields are declared in
+:mod:`sim.core.moves`; each has a handler here that changes the batch state.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.core.actors.north_korea import pull_back
+from sim.core.moves import Inject
+from sim.core.units import deploy
 
 if TYPE_CHECKING:
     from sim.core.state import BatchState
 
-Move = Literal["rok_approve", "rok_freeze", "nk_wave", "nk_pull_back", "nk_return",
-               "nato_raise", "russia_tech", "china_press"]
-
-#: The fields each move takes (all of them required).
-MOVE_FIELDS: dict[str, tuple[str, ...]] = {
-    "rok_approve": ("rung",), "rok_freeze": ("weeks",), "nk_wave": ("troops",),
-    "nk_pull_back": (), "nk_return": (), "nato_raise": (), "russia_tech": ("level",),
-    "china_press": ("level",),
-}
-_MOVE_ARGS = ("rung", "weeks", "troops", "level")
-
-
-class Inject(BaseModel):
-    """One inject: a week (or date), parameter changes and/or a move."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-    week: int | None = Field(None, ge=0, le=520)
-    date: dt.date | None = None
-    move: Move | None = None
-    rung: int | None = Field(None, ge=1, le=4)
-    weeks: int | None = Field(None, ge=1, le=520)
-    troops: int | None = Field(None, ge=1, le=100_000)
-    level: float | None = Field(None, ge=0, le=1)
-    set: dict[str, float | int | str] = Field(default_factory=dict)
-    note: str = Field("", max_length=200)
-
-    @model_validator(mode="after")
-    def _shape(self) -> Inject:
-        if (self.week is None) == (self.date is None):
-            raise ValueError("give the week or the date it fires, not both")
-        if self.move is None and not self.set:
-            raise ValueError(f"expected a move (one of {', '.join(MOVE_FIELDS)}) and/or set")
-        wants = MOVE_FIELDS.get(self.move, ()) if self.move else ()
-        for name in _MOVE_ARGS:
-            given = getattr(self, name) is not None
-            if name in wants and not given:
-                raise ValueError(f"move '{self.move}' needs {name}")
-            if given and name not in wants:
-                raise ValueError(f"{name} does not go with "
-                                 + (f"move '{self.move}'" if self.move else "no move"))
-        return self
-
-    def at_week(self, start: dt.date) -> Inject:
-        """The same inject with its date turned into a week (whole weeks after ``start``)."""
-        if self.date is None:
-            return self
-        days = (self.date - start).days
-        if days < 0:
-            raise ValueError(f"date {self.date} is before the scenario's start {start}")
-        return self.model_copy(update={"week": days // 7, "date": None})
-
-    def describe(self) -> str:
-        """What the event log says."""
-        what = {
-            "rok_approve": lambda: f"Seoul approves rung {self.rung}",
-            "rok_freeze": lambda: f"Seoul freezes its ladder for {self.weeks} weeks",
-            "nk_wave": lambda: f"Pyongyang sends {self.troops:,} more troops to Kursk",
-            "nk_pull_back": lambda: "North Korean units are ordered off the line",
-            "nk_return": lambda: "resting North Korean units are ordered back to the line",
-            "nato_raise": lambda: "the US/NATO raise support to Ukraine",
-            "russia_tech": lambda: f"Russia hands over technology up to level {self.level:g}",
-            "china_press": lambda: f"Beijing presses for restraint (level {self.level:g})",
-        }
-        parts = [what[self.move]()] if self.move else []
-        if self.set:
-            parts.append("set " + ", ".join(f"{k}={v}" for k, v in self.set.items()))
-        text = "; ".join(parts)
-        return f"inject: {text}" + (f" ({self.note})" if self.note else "")
-
-
-def parse_inject(text: str) -> dict[str, Any]:
-    """``--inject 'week=8,move=rok_approve,rung=4'`` (values in TOML syntax where they
-    parse; ``set.<dotted.name>=value`` for a parameter change) to an inject table."""
-    from sim.core.scenario import parse_value
-    from sim.errors import UserError
-
-    out: dict[str, Any] = {}
-    for item in filter(None, (p.strip() for p in text.split(","))):
-        key, eq, value = item.partition("=")
-        if not eq or not key.strip():
-            raise UserError(f"--inject {text!r}: expected key=value pairs, e.g. "
-                            "'week=8,move=rok_approve,rung=4'")
-        key = key.strip()
-        if key.startswith("set."):
-            out.setdefault("set", {})[key[4:]] = parse_value(value.strip())
-        else:
-            out[key] = parse_value(value.strip())
-    return out
-
-
-# ----------------------------------------------------------------- in the engine
 Entry = tuple[np.ndarray, Inject, np.ndarray | None]
 """One planned inject: the runs it applies to, the inject, and (for ``nk_wave``) the slot
 group its troops deploy into, per run."""
@@ -187,8 +80,6 @@ def _rok_freeze(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
 
 
 def _nk_wave(s: BatchState, rows: np.ndarray, inj: Inject, groups: np.ndarray) -> None:
-    from sim.core.units import deploy
-
     nk = s.nk
     which = np.zeros(s.runs, dtype=bool)
     which[rows] = True
@@ -207,8 +98,6 @@ def _nk_wave(s: BatchState, rows: np.ndarray, inj: Inject, groups: np.ndarray) -
 
 
 def _nk_pull_back(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
-    from sim.core.north_korea import pull_back
-
     which = np.zeros(s.runs, dtype=bool)
     which[rows] = True
     pull_back(s, which)

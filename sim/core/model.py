@@ -4,12 +4,13 @@
 it with the same :func:`~sim.core.engine.step_week` that sweeps use for thousands of runs,
 so there is one copy of the rules. Its agents are Mesa agents that view their row of that
 state: a :class:`Unit` (a ``CellAgent`` on the Kursk map) per deployed battalion, and one
-agent per state (Russia, North Korea, Ukraine, China, South Korea, NATO/US) whose rule is
-the batch function in the module named after it. The model never writes files.
+agent per actor (Russia, North Korea, Ukraine, China, South Korea, NATO/US: the registry,
+:mod:`sim.core.actors`), made from the actor's state. The model never writes files.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +19,10 @@ import mesa
 import numpy as np
 from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
 
-from sim.core import china, engine, events, nato, north_korea, russia, south_korea, ukraine
-from sim.core.outcomes import outcome_columns, record_of
+from sim.core import engine, events
+from sim.core.actors import ACTORS
+from sim.core.declarations import Actor
+from sim.core.outcomes import outcome_columns, outcomes_of
 from sim.core.paramtable import Params
 from sim.core.rng import SEED_LIMIT
 from sim.core.scenario import Scenario
@@ -64,85 +67,58 @@ class Unit(CellAgent):
         return int(self._get("column"))
 
 
-def _view(part: str, name: str, doc: str) -> property:
-    """A read-only attribute of a state agent: its run's value in ``state.<part>.<name>``."""
+class StateActor(mesa.Agent):
+    """An actor of the model as a Mesa agent: a read-only view of its run's row of the batch
+    state. Each actor's agent class is made from its state (:func:`agent_class`): one
+    attribute per field (``model.rok.rung``) and one per public method that reads the batch
+    state (``model.nk.troops_in_russia``)."""
+
+    model: EscalationModel
+
+
+def _field_view(key: str, name: str, doc: str) -> property:
+    """The run's value of ``state.<key>.<name>``."""
 
     def get(self: StateActor) -> Any:
-        value = getattr(getattr(self.model.state, part), name)[0]
+        value = getattr(getattr(self.model.state, key), name)[0]
         return value.item() if isinstance(value, np.generic) else value
 
     return property(get, doc=doc)
 
 
-class StateActor(mesa.Agent):
-    """A state: a view of its run's row of the batch state. ``rule`` is the batch
-    function (in the module named after the state) that the engine calls each week."""
+def _method_view(key: str, name: str, doc: str | None) -> property:
+    """The run's value of ``state.<key>.<name>(state)``."""
 
-    model: EscalationModel
+    def get(self: StateActor) -> Any:
+        state = self.model.state
+        return getattr(getattr(state, key), name)(state)[0].item()
 
-
-class Russia(StateActor):
-    """Desperation and the reward package (:mod:`sim.core.russia`)."""
-
-    rule = staticmethod(russia.step)
-    desperation = _view("ru", "desperation", "0-1")
-    finance_musd = _view("ru", "finance_musd", "USD million, cumulative")
-    food_t = _view("ru", "food_t", "tonnes, cumulative")
-    fuel_bbl = _view("ru", "fuel_bbl", "barrels, cumulative")
-    tech_level = _view("ru", "tech_level", "0-1")
+    return property(get, doc=doc)
 
 
-class NorthKorea(StateActor):
-    """The deployment and Kim's prestige (:mod:`sim.core.north_korea`)."""
-
-    rule = staticmethod(north_korea.step)
-    prestige = _view("nk", "prestige", "0-1")
-    prestige_min = _view("nk", "prestige_min", "0-1")
-    sent = _view("nk", "sent", "soldiers sent to Russia")
-    waves = _view("nk", "waves", "reinforcement waves sent")
-    drawdowns = _view("nk", "drawdowns", "draw-downs")
-    deployed = _view("nk", "deployed", "the first units have entered combat")
-
-    @property
-    def troops_in_russia(self) -> float:
-        return float(self.model.state.nk.troops_in_russia(self.model.state)[0])
-
-    @property
-    def in_combat(self) -> float:
-        return float(self.model.state.nk.in_combat(self.model.state)[0])
+_AGENT_CLASSES: dict[str, type[StateActor]] = {}
 
 
-class Ukraine(StateActor):
-    """Equipment and replacements (:mod:`sim.core.ukraine`)."""
-
-    rule = staticmethod(ukraine.step)
-    equipment = _view("ua", "equipment", "equipment multiplier")
-
-
-class China(StateActor):
-    """Pressure for restraint (:mod:`sim.core.china`)."""
-
-    rule = staticmethod(china.step)
-    restraint = _view("china", "restraint", "0-1")
-
-
-class SouthKorea(StateActor):
-    """Threat perception and the ladder (:mod:`sim.core.south_korea`)."""
-
-    rule = staticmethod(south_korea.step)
-    perception = _view("rok", "perception", "0-1")
-    rung = _view("rok", "rung", "0-4")
-
-
-class Nato(StateActor):
-    """Condemnation and support (:mod:`sim.core.nato`)."""
-
-    rule = staticmethod(nato.step)
-    rung = _view("nato", "rung", "0-2")
+def agent_class(actor: Actor) -> type[StateActor]:
+    """The Mesa agent class of an actor (``SouthKoreaAgent``), made once from its state."""
+    cls = _AGENT_CLASSES.get(actor.key)
+    if cls is None:
+        views: dict[str, Any] = {
+            f.name: _field_view(actor.key, f.name, f"{actor.name}: state.{actor.key}.{f.name}")
+            for f in dataclasses.fields(actor.state)}
+        for name, member in vars(actor.state).items():
+            func = getattr(member, "__func__", member)
+            if callable(func) and not name.startswith("_"):
+                views[name] = _method_view(actor.key, name, func.__doc__)
+        name = actor.state.__name__.removesuffix("State") + "Agent"
+        cls = _AGENT_CLASSES[actor.key] = type(name, (StateActor,), {
+            "__doc__": f"{actor.name} (:mod:`{actor.step.__module__}`).",
+            "__module__": __name__, **views})
+    return cls
 
 
 def _reporters() -> dict[str, Any]:
-    """Mesa model reporters, one per series: the values the engine recorded for the current
+    """Mesa model reporters, one per series: the values the engine logged for the current
     week (read once a week into ``model._row`` as plain floats)."""
     return {x.name: (lambda m, i=i: m._row[i]) for i, x in enumerate(SERIES)}
 
@@ -168,7 +144,7 @@ class EscalationModel(mesa.Model):
     """The Kursk deployment and the escalation around it.
 
     ``EscalationModel(scenario, rng=seed)``; ``step()`` advances one week; ``run()`` to the
-    horizon; ``outcomes()`` gives the flat outcome record and ``series()`` the weekly
+    horizon; ``outcomes()`` gives the run's flat outcomes and ``series()`` the weekly
     time series. The run's random numbers come from its seed alone (an int in [0, 2**63);
     a Generator or None draws one from ``self.rng``), so the same run in a sweep of
     thousands gives the same numbers.
@@ -185,10 +161,10 @@ class EscalationModel(mesa.Model):
         self._setup(cfg, seed, horizon,
                     engine.start(Params.from_scenarios([cfg]), [seed], horizon))
         self.events: list[tuple[int, str]] = []
-        self._seen = events.Seen.at_start(self.state)
+        self._seen = events.known_at_start(self.state, 0)  # what the event log last saw
         self._after_week()
         self.datacollector = mesa.DataCollector(model_reporters=_reporters())
-        self._row = self.state.record[0, self.state.week].tolist()
+        self._row = self.state.series_log[0, self.state.week].tolist()
         self.datacollector.collect(self)
 
     def _setup(self, cfg: Scenario, seed: int, horizon: int, state: BatchState) -> None:
@@ -199,12 +175,11 @@ class EscalationModel(mesa.Model):
         self.grid = OrthogonalMooreGrid((f.columns, f.rows), torus=False, random=self.random)
         self.start_date = dt.date.fromisoformat(str(cfg.start_date))
         self.initial_area_km2 = float(state.initial_area[0])
-        self.ru, self.nk, self.ua = Russia(self), NorthKorea(self), Ukraine(self)
-        self.china, self.rok, self.nato = China(self), SouthKorea(self), Nato(self)
+        for actor in ACTORS:  # model.rok, model.nk, ...: views of the actors' states
+            setattr(self, actor.key, agent_class(actor)(self))
         self._units: dict[int, Unit] = {}
         self._placed = np.zeros(0, dtype=np.int64)  # cell index each slot's agent is on
         self._layout_seen = -1  # the state's layout_version the agents were placed for
-        self._signature: tuple = ()  # what the event log last saw (events.signature)
 
     @property
     def week(self) -> int:
@@ -217,7 +192,7 @@ class EscalationModel(mesa.Model):
             self.running = False
             return
         engine.step_week(self.state)
-        self._row = self.state.record[0, self.state.week].tolist()
+        self._row = self.state.series_log[0, self.state.week].tolist()
         self.events += [(self.week - 1, inj.describe())
                         for _, inj, _ in self.state.inject_plan.get(self.week - 1, ())]
         self._after_week()
@@ -237,13 +212,11 @@ class EscalationModel(mesa.Model):
         a week), and the week's events."""
         if self.state.layout_version != self._layout_seen:
             self._place_units()
-        signature = events.signature(self.state, 0)
-        if signature != self._signature:
+        now = events.watched(self.state, 0)
+        if now != self._seen:
             if log_events:
-                self.events += [(self.week, text) for text in
-                                events.new_events(self.state, self._seen, 0)]
-            self._seen = events.seen(self.state)
-            self._signature = signature
+                self.events += [(self.week, text) for text in events.new_events(self._seen, now)]
+            self._seen = now
 
     def _place_units(self) -> None:
         """Move the Unit agents of units in the line (or resting) whose line moved, a few a
@@ -286,10 +259,10 @@ class EscalationModel(mesa.Model):
         model._setup(snapshot.config, snapshot.seed, snapshot.horizon,
                      snapshot.state.copy())
         model.events = list(snapshot.events)
-        model._seen = events.seen(model.state)
+        model._seen = events.watched(model.state, 0)
         model._after_week(log_events=False)
         model.datacollector = mesa.DataCollector(model_reporters=_reporters())
-        model._row = model.state.record[0, model.state.week].tolist()
+        model._row = model.state.series_log[0, model.state.week].tolist()
         for name, values in snapshot.series.items():
             model.datacollector.model_vars[name] = list(values)
         model.running = snapshot.running
@@ -316,5 +289,5 @@ class EscalationModel(mesa.Model):
         return {name: np.asarray(data[name], dtype=float) for name in SERIES_NAMES}
 
     def outcomes(self) -> dict[str, Any]:
-        """The flat outcome record of the run so far (see :mod:`sim.core.outcomes`)."""
-        return record_of(outcome_columns(self.state), 0)
+        """The run's flat outcomes so far (see :mod:`sim.core.outcomes`)."""
+        return outcomes_of(outcome_columns(self.state), 0)

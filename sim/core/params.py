@@ -11,12 +11,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 #: Where a default comes from. ``article``: the seed article; ``reported``: a public figure
 #: listed in shared/sources.md; ``calibrated``: tuned so the model reproduces a reported
 #: figure (the calibration is tested); ``assumption``: the modeller's judgement, to be swept.
 SourceKind = Literal["article", "reported", "calibrated", "assumption"]
+
+# Strict types: a number written as text ("0.9") or a boolean is refused for a numeric
+# field instead of being converted; TOML gives each value its own type, so a value of the
+# wrong type is a mistake in the file.
+STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
+
+
+class Section(BaseModel):
+    """One ``[section]`` of a scenario: the parameters of one actor or one rule, declared
+    with :func:`param` next to the rule that reads them."""
+
+    model_config = STRICT
 
 
 def param(

@@ -14,14 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from sim.core.injects import Inject
+from sim.core.moves import Inject
 from sim.core.scenario import SECTIONS, Scenario
 
 #: Fields of a scenario that are not model parameters.
 _NOT_PARAMS = {"name", "description", "sweep", "start_date", "inject", "levers", "policies"}
 
 
-class Section(SimpleNamespace):
+class SectionColumns(SimpleNamespace):
     """One scenario section (``north_korea``, ...) with one array per field."""
 
 
@@ -37,7 +37,7 @@ class Params:
         self.runs = len(next(iter(columns.values())))
         for section in SECTIONS:
             prefix = section + "."
-            setattr(self, section, Section(**{
+            setattr(self, section, SectionColumns(**{
                 k[len(prefix):]: v for k, v in columns.items() if k.startswith(prefix)
             }))
         self.weeks = columns["weeks"]

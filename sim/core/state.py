@@ -2,9 +2,9 @@
 
 One :class:`BatchState` holds every run of a batch at the same week: the units (runs x
 slots, :mod:`sim.core.units`), the front (runs x columns), the week's bookkeeping, and one
-state object per actor (:mod:`sim.core.russia`, ...). All runs of a batch share the map's
-shape (columns, rows) and the horizon; :func:`sim.core.engine.run_batch` groups runs
-accordingly. A snapshot of a run is a copy of these arrays: there is no generator state
+state object per actor, under the actor's key (``s.rok``: :mod:`sim.core.actors`). All
+runs of a batch share the map's shape (columns, rows) and the horizon;
+:func:`sim.core.engine.run_batch` groups runs accordingly. A snapshot of a run is a copy of these arrays: there is no generator state
 (random numbers are a function of the run's key and the week, :mod:`sim.core.rng`).
 """
 
@@ -16,17 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.core import (
-    china,
-    escalation,
-    injects,
-    nato,
-    north_korea,
-    rng,
-    russia,
-    south_korea,
-    ukraine,
-)
+from sim.core import escalation, injects, rng
+from sim.core.actors import ACTORS, nato, north_korea
+from sim.core.front import initial_depths
 from sim.core.paramtable import Params
 from sim.core.units import (
     EMPTY,
@@ -45,7 +37,10 @@ from sim.core.units import (
 
 @dataclass
 class BatchState:
-    """Everything a batch of runs is at one week. Arrays are per run unless noted."""
+    """Everything a batch of runs is at one week. Arrays are per run unless noted.
+
+    Each actor's state is an attribute named by its key (``s.ru``, ``s.nk``, ``s.ua``,
+    ``s.china``, ``s.rok``, ``s.nato``), set by :func:`new_state` from the registry."""
 
     p: Params
     seeds: np.ndarray  # int64
@@ -69,13 +64,7 @@ class BatchState:
     progress: np.ndarray = field(default=None)  # (runs, columns) attacker's gains, sectors
     escalation: np.ndarray = field(default=None)
     escalation_peak: np.ndarray = field(default=None)
-    ru: russia.RussiaState = field(default=None)
-    nk: north_korea.NorthKoreaState = field(default=None)
-    ua: ukraine.UkraineState = field(default=None)
-    china: china.ChinaState = field(default=None)
-    rok: south_korea.SouthKoreaState = field(default=None)
-    nato: nato.NatoState = field(default=None)
-    record: np.ndarray | None = None  # (runs, horizon + 1, series) when recording
+    series_log: np.ndarray | None = None  # (runs, horizon + 1, series) when kept
     # Flat indices that let one ``bincount`` sum a (runs, slots) array by run and column or
     # by run and side (padding slots go to a last, discarded bin):
     flat_column: np.ndarray = field(default=None)  # run * columns + column
@@ -178,43 +167,16 @@ class BatchState:
         return out
 
 
-def initial_depths(sectors: int, columns: int, rows: int) -> np.ndarray:
-    """Spread ``sectors`` Ukrainian-held sectors over the columns, deepest in the middle.
-
-    The salient was deepest along the Sudzha axis, in its middle; a triangular profile
-    (largest-remainder rounding, capped at ``rows``) is the simplest shape with that property.
-    """
-    sectors = min(sectors, columns * rows)
-    weights = 1.0 + np.minimum(np.arange(columns), np.arange(columns)[::-1])
-    depth = np.zeros(columns, dtype=np.int64)
-    remaining = sectors
-    while remaining > 0:
-        open_cols = depth < rows
-        share = np.where(open_cols, weights, 0.0)
-        ideal = remaining * share / share.sum()
-        add = np.minimum(np.floor(ideal).astype(np.int64), rows - depth)
-        if add.sum() == 0:  # hand out single sectors by largest remainder
-            order = np.argsort(-(ideal - np.floor(ideal)), kind="stable")
-            for c in order:
-                if remaining and depth[c] < rows:
-                    depth[c] += 1
-                    remaining -= 1
-            continue
-        depth += add
-        remaining -= int(add.sum())
-    return depth
-
-
 def shape_key(p: Params, run: int, weeks: int | None) -> tuple[int, int, int]:
     """What runs must share to be in one batch: horizon, columns, rows."""
     horizon = int(weeks if weeks is not None else p.weeks[run])
     return horizon, int(p.front.columns[run]), int(p.front.rows[run])
 
 
-def new_state(p: Params, seeds: Any, horizon: int, record: int = 0,
+def new_state(p: Params, seeds: Any, horizon: int, series: int = 0,
               reserve_waves: tuple[int, ...] = ()) -> BatchState:
     """Week 0 of a batch: units placed, actors initialised, North Koreans arrived if due at
-    week 0. ``record``: number of weekly series to record (0: none). ``reserve_waves``:
+    week 0. ``series``: number of weekly series to log (0: none). ``reserve_waves``:
     troops of further waves injects may order later (a branch's variants), laid out after
     each run's own."""
     seeds = np.asarray(seeds, dtype=np.int64)
@@ -280,19 +242,13 @@ def new_state(p: Params, seeds: Any, horizon: int, record: int = 0,
     s.retaken_week = np.full(runs, np.nan)
     s.contact = np.zeros((runs, columns), dtype=bool)
     s.progress = np.zeros((runs, columns))
-    # Actors in stepping order; China before South Korea so that Seoul's rule sees this
-    # week's restraint.
-    s.ru = russia.init(s)
-    s.nk = north_korea.init(s)
-    s.ua = ukraine.init(s)
-    s.china = china.init(s)
-    s.rok = south_korea.init(s)
-    s.nato = nato.init(s)
+    for actor in ACTORS:  # in stepping order: an actor's init may read those before it
+        setattr(s, actor.key, actor.init(s))
     s.escalation = np.zeros(runs)
     s.escalation_peak = np.zeros(runs)
     escalation.update(s)
     nato.step(s)  # NATO's condemnation is already on record at week 0 (the article)
     north_korea.enter(s)  # North Korean units due in the line at week 0
-    if record:
-        s.record = np.full((runs, horizon + 1, record), np.nan)
+    if series:
+        s.series_log = np.full((runs, horizon + 1, series), np.nan)
     return s

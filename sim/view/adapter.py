@@ -28,8 +28,8 @@ from sim.analysis.plots import (
     draw_rewards,
     draw_rungs,
 )
+from sim.core.actors.south_korea import ROK_RUNGS
 from sim.core.model import Unit
-from sim.core.south_korea import ROK_RUNGS
 from sim.core.units import Side
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ and event log for equality.
 
 At each decision week the game also says what Seoul's own rule would do there
 (:class:`Advice`): threat perception against each rung's threshold, raised by diplomacy
-(:func:`sim.core.south_korea.thresholds`), and whether the scenario's domestic crisis
+(:func:`sim.core.actors.south_korea.thresholds`), and whether the scenario's domestic crisis
 would freeze the ladder that week. Plain Python, no Solara: :mod:`sim.view.app` wires its
 buttons to :meth:`Game.decide` and :meth:`Game.play_on`.
 """
@@ -31,11 +31,12 @@ from dataclasses import dataclass
 import numpy as np
 import tomli_w
 
-from sim.core import south_korea
-from sim.core.injects import Inject, extend_plan
+from sim.core.actors import south_korea
+from sim.core.actors.south_korea import ROK_RUNGS
+from sim.core.injects import extend_plan
 from sim.core.model import EscalationModel
+from sim.core.moves import Inject
 from sim.core.scenario import Scenario, validate_scenario
-from sim.core.south_korea import ROK_RUNGS
 from sim.errors import UserError
 from sim.view import DEFAULT_DECIDE_EVERY
 

@@ -3,7 +3,7 @@ area from ~1,000 km² (August 2024) to ~700 km² (late October 2024), as the art
 
 from __future__ import annotations
 
-from sim.core.calibration import OCTOBER_KM2, precursor_area
+from sim.core.precursor import OCTOBER_KM2, precursor_area
 from sim.core.scenario import Scenario
 
 

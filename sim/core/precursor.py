@@ -1,4 +1,4 @@
-"""Calibration of the pre-deployment Russian advance to the article's figures.
+"""The precursor period: the pre-deployment Russian advance fitted to the article's figures.
 
 The article: Russia reduced the Ukrainian-held area "from 1,000 square kilometers in
 August to 700 square kilometers now" (late October 2024), before any North Korean unit
@@ -6,7 +6,7 @@ fought. :func:`precursor` builds that situation from a scenario (1,000 km² held
 Korean troops, ten weeks: mid-August to late October) and :func:`precursor_area` runs it
 over many seeds. ``combat.attrition`` and ``combat.breakthrough_ratio`` carry the
 ``calibrated`` label because their defaults make that mean land near 700 km²
-(tests/test_calibration.py holds it there).
+(tests/test_precursor.py holds it there).
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ def precursor(scenario: Scenario) -> Scenario:
             "north_korea.max_waves": 0,
             "weeks": WEEKS_AUG_TO_OCT,
         },
-        origin="calibration",
+        origin="precursor",
     )
 
 
 def precursor_area(scenario: Scenario, seeds: int = 40) -> np.ndarray:
     """Ukrainian-held area after the precursor period, one value per seed (0..seeds-1)."""
     pre = precursor(scenario)
-    res = run_batch([pre] * seeds, np.arange(seeds), record_series=False)
+    res = run_batch([pre] * seeds, np.arange(seeds), keep_series=False)
     return res.outcomes["ukraine_area_end_km2"]

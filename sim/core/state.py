@@ -4,8 +4,9 @@ One :class:`BatchState` holds every run of a batch at the same week: the units (
 slots, :mod:`sim.core.units`), the front (runs x columns), the week's bookkeeping, and one
 state object per actor, under the actor's key (``s.rok``: :mod:`sim.core.actors`). All
 runs of a batch share the map's shape (columns, rows) and the horizon;
-:func:`sim.core.engine.run_batch` groups runs accordingly. A snapshot of a run is a copy of these arrays: there is no generator state
-(random numbers are a function of the run's key and the week, :mod:`sim.core.rng`).
+:func:`sim.core.engine.run_batch` groups runs accordingly. A snapshot of a run is a copy
+of these arrays: there is no generator state (random numbers are a function of the run's
+key and the week, :mod:`sim.core.rng`).
 """
 
 from __future__ import annotations
@@ -247,7 +248,7 @@ def new_state(p: Params, seeds: Any, horizon: int, series: int = 0,
     s.escalation = np.zeros(runs)
     s.escalation_peak = np.zeros(runs)
     escalation.update(s)
-    nato.step(s)  # NATO's condemnation is already on record at week 0 (the article)
+    nato.step(s)  # NATO's condemnation is already public at week 0 (the article)
     north_korea.enter(s)  # North Korean units due in the line at week 0
     if series:
         s.series_log = np.full((runs, horizon + 1, series), np.nan)

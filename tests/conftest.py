@@ -1,9 +1,13 @@
-"""Shared fixtures: paths to the bundled scenarios and a small, fast scenario."""
+"""Shared fixtures: paths to the bundled scenarios, the baseline scenario, and one outcome or
+series of a scenario over many seeds (the actors' tests compare averages: single runs are
+noisy)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.core.scenario import Scenario, load_scenario
@@ -15,6 +19,23 @@ SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 @pytest.fixture
 def baseline() -> Scenario:
     return load_scenario(ROOT / "scenarios" / "baseline.toml")
+
+
+def outcomes_over_seeds(sc: Scenario, key: str, seeds: Iterable[int] = range(30)
+                        ) -> np.ndarray:
+    """One outcome of single runs (the Mesa model) over seeds."""
+    from sim.batch.runner import run_scenario
+
+    return np.array([run_scenario(sc, s).outcomes[key] for s in seeds], dtype=float)
+
+
+def series_over_seeds(sc: Scenario, name: str, seeds: int = 20) -> np.ndarray:
+    """One weekly series over seeds 0..seeds-1 (one batch): shape (seeds, weeks + 1)."""
+    from sim.core.engine import run_batch
+    from sim.core.series import SERIES_INDEX
+
+    res = run_batch([sc] * seeds, np.arange(seeds))
+    return np.stack([res.series_block(i)[:, SERIES_INDEX[name]] for i in range(seeds)])
 
 
 def _stub_save(fig, path: Path, formats=("png",)) -> list[Path]:

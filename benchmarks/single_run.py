@@ -9,10 +9,12 @@ top functions of a cProfile; the cost of a run as the number of unit agents doub
 (``combat.breakthrough_ratio = 10``) so that fighting goes on for the whole horizon;
 otherwise a run that retakes Kursk early gets cheaper per week.
 
-``--before DIR`` also times the Mesa model of another checkout (e.g. ``git archive
-682de1f | tar -x -C /tmp/wargame-old``, the code before the batch engine) on its own
-baseline, in rounds interleaved with this one, so that both meet the same machine load;
-both are timed the same way, each in a fresh process of its own.
+``--before DIR`` also times another checkout (e.g. ``git worktree add /tmp/wargame-old
+491e433``, the code before the actor registry) on its own baseline, in rounds interleaved
+with this one, so that both meet the same machine load; both are timed the same way, each
+in a fresh process of its own: the Mesa model (median ms per run), the batch driver (ms per
+run in one batch of 200 runs with their series), and the start-up of ``wargame validate``
+on the baseline (median wall time of 5 fresh processes, the interpreter's start included).
 """
 
 from __future__ import annotations
@@ -71,16 +73,28 @@ for seed in range(int(sys.argv[1])):
     m.outcomes()
     times.append(time.perf_counter() - t0)
 times.sort()
-print(times[len(times) // 2])
+from sim.core.engine import run_batch
+run_batch([sc] * 200, list(range(200)))  # warm
+t0 = time.perf_counter()
+run_batch([sc] * 200, list(range(200, 400)))
+print(times[len(times) // 2], (time.perf_counter() - t0) / 200)
 """
 
 
-def time_checkout(folder: Path, runs: int) -> float:
-    """Median seconds per baseline run of the Mesa model of the checkout in ``folder``,
-    timed in a fresh process (the same protocol for this checkout and another)."""
+def time_checkout(folder: Path, runs: int) -> tuple[float, float, float]:
+    """Seconds per baseline run of the checkout in ``folder``, in the Mesa model (median)
+    and in a batch, and the median wall time of ``wargame validate``, each timed in fresh
+    processes (the same protocol for this checkout and another)."""
     out = subprocess.run([sys.executable, "-c", _CHECKOUT_TIMING, str(runs)], cwd=folder,
                          capture_output=True, text=True, check=True)
-    return float(out.stdout.split()[-1])
+    mesa_run, batch_run = (float(x) for x in out.stdout.split()[-2:])
+    starts = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sim", "validate", "scenarios/baseline.toml"],
+                       cwd=folder, capture_output=True, check=True)
+        starts.append(time.perf_counter() - t0)
+    return mesa_run, batch_run, float(np.median(starts))
 
 
 def batch_cost(sc: Scenario, size: int, total: int) -> float:
@@ -108,12 +122,19 @@ def main() -> None:
     print(f"\nbaseline ({base.weeks} weeks, {units} unit agents): {sec * 1000:.1f} ms/run "
           f"(median of {args.runs}), {1 / sec:.1f} runs/s, {base.weeks / sec:,.0f} steps/s")
     if args.before:
-        print(f"\nthis checkout and {args.before} (Mesa model, own baseline), interleaved:")
+        print(f"\nthis checkout / {args.before} (own baseline), interleaved rounds:")
+        ratios = []
         for r in range(args.rounds):
             now = time_checkout(ROOT, args.runs)
             then = time_checkout(args.before, args.runs)
-            print(f"  round {r + 1}: this {now * 1000:.1f} ms/run, before "
-                  f"{then * 1000:.1f} ms/run, ratio {now / then:.2f}")
+            ratios.append([a / b for a, b in zip(now, then, strict=True)])
+            print(f"  round {r + 1}: " + ", ".join(
+                f"{what} {a * 1000:.2f} / {b * 1000:.2f} ms ({a / b:.2f})" for what, a, b
+                in zip(("mesa run", "batch run", "validate"), now, then, strict=True)))
+        r = np.array(ratios)
+        print("  ratio this / before, median (range): " + ", ".join(
+            f"{what} {np.median(r[:, i]):.2f} ({r[:, i].min():.2f}-{r[:, i].max():.2f})"
+            for i, what in enumerate(("mesa run", "batch run", "validate"))))
 
     print("\nthe same rules in batches (sim.core.engine.run_batch, no series stored):")
     print(f"{'runs/batch':>10} {'ms/run':>8}")

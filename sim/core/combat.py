@@ -28,6 +28,8 @@ counter-attacks win back); a sector changes hands when the gains add up to one
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -182,8 +184,7 @@ def _advance(s: BatchState, a_eff: np.ndarray, d_eff: np.ndarray, contact: np.nd
     moves as if each week's fighting took a sector with that probability; but the gains
     accumulate, as the Kursk front's did, instead of coming all or nothing. Returns -1
     (Ukraine loses a sector), +1 (retakes one) or 0 per column."""
-    from scipy.special import ndtr  # here: `wargame validate` never imports scipy
-
+    ndtr = _normal_cdf()
     c = s.p.combat
     sigma = np.maximum(c.noise, _TINY)[:, None]  # no fog: a step at the threshold
     log_ratio = np.log(np.maximum(a_eff, _TINY)) - np.log(np.maximum(d_eff, _TINY))
@@ -195,6 +196,15 @@ def _advance(s: BatchState, a_eff: np.ndarray, d_eff: np.ndarray, contact: np.nd
     change = np.where((s.progress <= -1.0) & (s.depth < s.rows), 1, change)
     s.progress = np.clip(s.progress + change, -1.0, 1.0)
     return change
+
+
+@functools.cache
+def _normal_cdf() -> Callable[[np.ndarray], np.ndarray]:
+    """scipy's standard normal CDF, imported on first use: reading a scenario (which
+    imports this module for its section) never imports scipy."""
+    from scipy.special import ndtr
+
+    return ndtr
 
 
 _TINY = 1e-300

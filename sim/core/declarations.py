@@ -1,5 +1,8 @@
 """What a part of the model declares so that the rest of the house wires it in by itself.
 
+(Plain dataclasses without ``eq``: declarations are compared by identity, and every
+command's start-up builds them, so they cost as little to define as possible.)
+
 A *part* is an actor (:mod:`sim.core.actors`) or one of the rules around them (the map,
 :mod:`sim.core.front`; the fighting, :mod:`sim.core.combat`; the escalation index,
 :mod:`sim.core.escalation`). Each declares, next to its rule: its scenario section (its
@@ -28,7 +31,7 @@ quantity), ``week`` (the week an event first happened; NaN if it never did, so e
 of a sweep table is numeric and a missing week is explicit) and ``category`` (text)."""
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Outcome:
     """One column of a run's outcomes: read off the batch state at the horizon."""
 
@@ -43,7 +46,7 @@ class Outcome:
         return self.kind != "category"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Series:
     """One weekly series: read off the batch state every week."""
 
@@ -53,7 +56,7 @@ class Series:
     value: Callable[[BatchState], np.ndarray]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Event:
     """What the event log tells when a value it watches changes.
 
@@ -81,7 +84,7 @@ class Event:
         return cls(watch, lambda before, now: [text] if now < before else [])
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(eq=False, kw_only=True)
 class Part:
     """A rule of the model that is not an actor: its section and what it reports."""
 
@@ -92,7 +95,7 @@ class Part:
     events: tuple[Event, ...] = ()
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(eq=False, kw_only=True)
 class Actor(Part):
     """An actor: a part with a state of its own and a weekly rule.
 

@@ -51,7 +51,7 @@ _MOVE_ARGS = ("rung", "weeks", "troops", "level")
 class Inject(BaseModel):
     """One inject: a week (or date), parameter changes and/or a move."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     week: int | None = Field(None, ge=0, le=520)
     date: dt.date | None = None
@@ -110,7 +110,7 @@ class Inject(BaseModel):
 class Policy(BaseModel):
     """A named policy: lever values and/or injects."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     description: str = Field("", max_length=500)
     set: dict[str, float | int | str] = Field(default_factory=dict)

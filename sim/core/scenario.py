@@ -28,7 +28,6 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
-    create_model,
     field_validator,
     model_validator,
 )
@@ -52,7 +51,7 @@ MAX_NAME_LENGTH = 80
 class SweepRange(BaseModel):
     """An uncertain parameter's plausible range: ``low``/``high`` (numbers) or ``values``."""
 
-    model_config = STRICT
+    model_config = ConfigDict(**STRICT, defer_build=True)  # built when first used alone
 
     low: float | None = None
     high: float | None = None
@@ -90,8 +89,11 @@ SECTIONS: dict[str, type[Section]] = dict(in_stored_order(
 """Every section a scenario has, by name: one per part of the model (:mod:`sim.core.parts`)."""
 
 
-class _Head(BaseModel):
-    """The fields a scenario opens with (their order is part of its hash)."""
+class Scenario(BaseModel):
+    """One complete, validated scenario: the horizon and calendar, one section per part of
+    the model (:data:`SECTIONS`), then the uncertainties (``sweep``), the choices
+    (``levers``, ``policies``) and the moves (``inject``). The order of the fields is part
+    of a scenario's hash (:mod:`sim.core.parts`)."""
 
     model_config = STRICT
 
@@ -105,21 +107,12 @@ class _Head(BaseModel):
         "2024-10-28", unit="date", kind="article",
         source="article: late October 2024", doc="Calendar date of week 0.",
     )
-
-
-_WithSections: type[_Head] = create_model(  # type: ignore[call-overload]
-    "_WithSections", __base__=_Head,
-    **{name: (cls, cls()) for name, cls in SECTIONS.items()},
-)
-
-
-class Scenario(_WithSections):  # type: ignore[misc,valid-type]
-    """One complete, validated scenario: the sections of every part of the model, then the
-    uncertainties (``sweep``), the choices (``levers``, ``policies``) and the moves
-    (``inject``)."""
-
-    model_config = STRICT
-
+    # One field per section, declared from the registry in this place of the class body
+    # (a class body's namespace is a plain dict, so this is as if written out by hand).
+    for _section, _cls in SECTIONS.items():
+        __annotations__[_section] = _cls
+        locals()[_section] = Field(default_factory=_cls)
+    del _section, _cls
     sweep: dict[str, SweepRange] = Field(default_factory=dict)
     levers: dict[str, SweepRange] = Field(default_factory=dict)
     policies: dict[str, Policy] = Field(default_factory=dict)

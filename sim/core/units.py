@@ -45,7 +45,7 @@ INEFFECTIVE_SHARE = 0.1
 (a common rule of thumb: a battalion at 10 % is no longer a manoeuvre unit)."""
 
 
-@dataclass
+@dataclass(eq=False)  # arrays: compared by identity, never by value
 class Units:
     """Per-slot state, each array of shape (runs, slots)."""
 

@@ -39,7 +39,7 @@ class ChinaSection(Section):
     )
 
 
-@dataclass
+@dataclass(eq=False)  # arrays: compared by identity, never by value
 class ChinaState:
     """Per-run arrays."""
 

@@ -34,7 +34,7 @@ class NatoSection(Section):
     )
 
 
-@dataclass
+@dataclass(eq=False)  # arrays: compared by identity, never by value
 class NatoState:
     """Per-run arrays."""
 

@@ -203,7 +203,7 @@ class NorthKoreaSection(Section):
         return self
 
 
-@dataclass
+@dataclass(eq=False)  # arrays: compared by identity, never by value
 class NorthKoreaState:
     """Per-run arrays."""
 

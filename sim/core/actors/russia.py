@@ -111,7 +111,7 @@ class RussiaSection(Section):
     )
 
 
-@dataclass
+@dataclass(eq=False)  # arrays: compared by identity, never by value
 class RussiaState:
     """Per-run arrays."""
 

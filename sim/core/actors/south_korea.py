@@ -142,7 +142,7 @@ class SouthKoreaSection(Section):
         return self
 
 
-@dataclass
+@dataclass(eq=False)  # arrays: compared by identity, never by value
 class SouthKoreaState:
     """Per-run arrays."""
 

@@ -56,7 +56,7 @@ class UkraineSection(Section):
     )
 
 
-@dataclass
+@dataclass(eq=False)  # arrays: compared by identity, never by value
 class UkraineState:
     """Per-run arrays."""
 

@@ -115,7 +115,11 @@ def test_charts_plot_the_models_series(baseline: Scenario) -> None:
     assert [t.get_text() for t in rung_ax.get_yticklabels()] == \
         [r.replace("_", " ") for r in ROK_RUNGS]
     rewards = view.rewards_figure(model)
-    assert len(rewards.axes) == 2  # amounts and the technology level on its own axis
+    # finance, food, oil and the technology level, each on its own axis in its own unit
+    assert [ax.get_ylabel().split("\n")[0] for ax in rewards.axes] == [
+        "finance", "food", "oil", "technology"]
+    np.testing.assert_array_equal(rewards.axes[0].get_lines()[0].get_ydata(),
+                                  s["reward_finance_musd"])
     map_ax = view.map_figure(model).axes[0]
     assert len(map_ax.collections) == 3  # one marker layer per side (NK has arrived)
 

@@ -9,7 +9,7 @@ import json
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -44,6 +44,9 @@ from sim.batch.outdir import replace_dir
 from sim.core.outcomes import BY_NAME
 from sim.errors import UserError
 
+if TYPE_CHECKING:
+    from sim.core.scenario import Scenario
+
 SCATTER_SAMPLE = 5_000
 """Runs drawn in the parameter scatter at most (a seeded random sample beyond it)."""
 
@@ -59,7 +62,11 @@ def figure_jobs(rs: ResultSet, scatter_outcome: str = "escalation_peak",
             return []
         frame = rs.query("SELECT * EXCLUDE (run_id) FROM series ORDER BY week")
         series = {c: frame[c].to_numpy(dtype=float) for c in frame.columns}
-        return [FigureJob("run", "plot_run", (series, f"{rs.name}, one run"))]
+        title = f"{rs.name}, seed {rs.manifest.get('base_seed')}"
+        scenario = run_scenario_of(rs.root)
+        if scenario is None:  # a run folder without its scenario: no thresholds to draw
+            return [FigureJob("run", "plot_run", (series, title))]
+        return [FigureJob("run", "plot_scenario_run", (series, scenario, title))]
     step(f"outcome distributions over {rs.n_runs:,} runs")
     jobs = [FigureJob(f"outcome_{name}", "plot_outcome_distribution",
                       (dist, BY_NAME[name].unit, BY_NAME[name].doc, rs.name))
@@ -86,6 +93,19 @@ def figure_jobs(rs: ResultSet, scatter_outcome: str = "escalation_peak",
                               cost=len(rs.param_names)))
     advance()
     return jobs
+
+
+def run_scenario_of(root: Path) -> Scenario | None:
+    """The resolved scenario a `wargame run` folder keeps (scenario.json), or None if it
+    is missing or not one this code reads."""
+    from pydantic import ValidationError
+
+    from sim.core.scenario import Scenario
+
+    try:
+        return Scenario.model_validate_json((root / "scenario.json").read_text())
+    except (OSError, ValueError, ValidationError):
+        return None
 
 
 FIGURE_STEPS = 4

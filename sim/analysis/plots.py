@@ -1,8 +1,20 @@
 """Figures. Matplotlib only, drawn headless (Agg); functions return figures and never
-write files themselves unless given a path by the caller."""
+write files themselves unless given a path by the caller.
+
+They are drawn for a reader who did not build the model: titles and axis labels in words
+with units (from the outcome and series declarations, not variable names alone), numbers
+with thousands separators and never in scientific notation, every probability with its
+Monte Carlo band (Wilson's, :func:`~sim.analysis.uncertainty.wilson_interval`), and each
+outcome drawn by what it is (:func:`~sim.analysis.summary.chart_of`): a yes/no as a
+probability, a few whole numbers as bars, a week as the share of runs in which the event
+has happened by then (the runs in which it never did counted, not dropped), and only
+continuous quantities as histograms. ``tests/test_figures.py`` draws every figure and
+checks that no text leaves its canvas and no two tick labels overlap.
+"""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -14,14 +26,23 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from sim.analysis.summary import FAN_SERIES
-from sim.core.actors.south_korea import ROK_RUNGS
+from sim.analysis.uncertainty import wilson_interval
+from sim.core.nato import NATO_RUNGS
+from sim.core.outcomes import BY_NAME
+from sim.core.series import SERIES
+from sim.core.south_korea import ROK_RUNGS, RUNG_DEFENSIVE, RUNG_OFFENSIVE
 
 if TYPE_CHECKING:
     from sim.analysis.sensitivity import Sensitivity
     from sim.analysis.summary import Distribution
+    from sim.core.scenario import Scenario
 
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = {
@@ -35,17 +56,147 @@ PALETTE = {
     "grey": "#999999",
 }
 
+RUNG_COLOURS = ["#DDDDDD", "#56B4E9", "#009E73", "#E69F00", "#D55E00"]
+"""Ladder rungs 0-4, light to alarming (Okabe-Ito)."""
+
+SET_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+               "#000000", "#F0E442")
+"""One colour per result set in a comparison (Okabe-Ito; the first is the reference)."""
+
+VALUE_NAMES: dict[str, tuple[str, ...]] = {"rok_max_rung": ROK_RUNGS,
+                                           "nato_max_rung": NATO_RUNGS}
+"""Outcomes whose whole numbers have names: the bars are labelled by the rung, not 2.0."""
+
+SERIES_WORDS: dict[str, tuple[str, str]] = {s.name: (s.doc, s.unit) for s in SERIES}
+
+_UNIT_WORDS = {"0/1": "yes or no", "0-1": "0 to 1", "0-100": "index, 0 to 100",
+               "rung 0-4": "rung", "rung 0-2": "rung", "x": "multiplier",
+               "category": "category"}
+
+
+# ---------------------------------------------------------------- words and numbers
+def fmt_number(x: float, _pos: object = None) -> str:
+    """A number as a reader writes it: thousands separated, whole numbers without a
+    decimal point, never in scientific notation ("5,760", not "5.76e+03")."""
+    if not np.isfinite(x):
+        return "-"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if float(x).is_integer():
+        return f"{x:.0f}"
+    return f"{x:.3g}"
+
+
+def fmt_share(p: float) -> str:
+    """A probability as a percentage, with the digits a small or large one needs (0.43 %
+    must not print as 0 %)."""
+    if not np.isfinite(p):
+        return "-"
+    pct = 100 * p
+    if pct in (0.0, 100.0) or 1 <= pct <= 99:
+        return f"{pct:.0f}%"
+    return f"{pct:.2g}%" if pct < 1 else f"{pct:.1f}%"
+
+
+def fmt_interval(p: float, lo: float, hi: float) -> str:
+    """A probability with its 95% interval: "36% [34%-38%]"."""
+    return f"{fmt_share(p)} [{fmt_share(lo)}-{fmt_share(hi)}]"
+
+
+def unit_words(unit: str) -> str:
+    """A declared unit as an axis label says it ("0-100" is an index from 0 to 100)."""
+    return _UNIT_WORDS.get(unit, unit)
+
+
+def words(doc: str) -> str:
+    """A declaration's doc as a title: capitalised, without notes for programmers such as
+    "(NaN: never)"."""
+    text = re.sub(r"\s*\(NaN[^)]*\)", "", doc).strip()
+    return text[:1].upper() + text[1:]
+
+
+def outcome_title(name: str) -> str:
+    """An outcome in words with its unit: "Highest weekly escalation index (index, 0 to
+    100)"."""
+    o = BY_NAME[name]
+    unit = unit_words(o.unit)
+    return words(o.doc) + ("" if o.kind in ("flag", "week", "category") or unit in ("rung",)
+                           else f" ({unit})")
+
+
+def value_label(name: str, value: float) -> str:
+    """A whole-number value of an outcome as a bar's label: the rung's name where it has
+    one, else the number."""
+    names = VALUE_NAMES.get(name)
+    if names is not None and 0 <= value < len(names) and float(value).is_integer():
+        return names[int(value)].replace("_", " ")
+    return fmt_number(value)
+
+
+def number_axis(axis: Axis, bins: int = 5) -> None:
+    """At most ``bins`` + 1 round ticks labelled with thousands separators: the default
+    locator packs five-digit labels until they run together."""
+    axis.set_major_locator(MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]))
+    axis.set_major_formatter(FuncFormatter(fmt_number))
+
+
+def _percent_tick(x: float, _pos: object = None) -> str:
+    return f"{round(100 * x, 4):g}%"
+
+
+def share_axis(axis: Axis) -> None:
+    """Probabilities as percentages, with no more decimals than the ticks have (2.5%, not
+    2.50%)."""
+    axis.set_major_formatter(FuncFormatter(_percent_tick))
+
+
+def wrap_title(text: str, width: int) -> str:
+    """Break a long title into lines of at most ``width`` characters: a title wider than
+    its figure is laid out (and measured, at every draw) as one enormous line."""
+    return "\n".join(textwrap.wrap(text, width)) if len(text) > width else text
+
+
+def _inches(fig: Figure, left: float, right: float, top: float, bottom: float,
+            wspace: float = 0.25) -> None:
+    """Fixed margins in inches: the outcome figures (one per outcome, ~26 per store) skip
+    the layout engine, which costs more than drawing them; the margins fit their titles,
+    which are wrapped to the figure's width, and tests/test_figures.py checks it."""
+    w, h = fig.get_size_inches()
+    fig.subplots_adjust(left=left / w, right=1 - right / w, top=1 - top / h,
+                        bottom=bottom / h, wspace=wspace)
+
+
+def _err(p: np.ndarray | float, lo: np.ndarray | float,
+         hi: np.ndarray | float) -> np.ndarray:
+    """An interval as error-bar lengths below and above the estimate (never negative:
+    the bounds of a share of 0 or 1 round to a hair beyond it)."""
+    return np.maximum(np.array([np.subtract(p, lo), np.subtract(hi, p)], dtype=float)
+                      .reshape(2, -1), 0.0)
+
+
+def _band(ax: Axes, x: np.ndarray, k: np.ndarray, n: float, colour: str,
+          label: str | None = None, step: bool = True) -> None:
+    """A share ``k / n`` by ``x`` as a line with its 95% Wilson band."""
+    lo, hi = wilson_interval(k, n)
+    where = "post" if step else None
+    ax.fill_between(x, lo, hi, color=colour, alpha=0.25, lw=0, step=where)
+    if step:
+        ax.step(x, k / n, where="post", color=colour, lw=1.6, label=label)
+    else:
+        ax.plot(x, k / n, color=colour, lw=1.6, label=label)
+
 
 # ---------------------------------------------------------------- one run
 # Panels shared by the run figure below and the browser view (sim.view.adapter).
-def draw_area(ax: Any, series: Mapping[str, np.ndarray]) -> None:
+def draw_area(ax: Axes, series: Mapping[str, np.ndarray]) -> None:
     """Ukrainian-held area of Kursk by week."""
     ax.plot(series["week"], series["ukraine_area_km2"], color=PALETTE["ukraine"])
     ax.set(title="Ukrainian-held area of Kursk", xlabel="week", ylabel="km²")
     ax.set_ylim(bottom=0)
+    number_axis(ax.yaxis)
 
 
-def draw_casualties(ax: Any, series: Mapping[str, np.ndarray]) -> None:
+def draw_casualties(ax: Axes, series: Mapping[str, np.ndarray]) -> None:
     """Cumulative casualties by side, and North Korean prisoners."""
     w = series["week"]
     for key, side in (("casualties_ukraine", "ukraine"), ("casualties_russia", "russia"),
@@ -53,70 +204,141 @@ def draw_casualties(ax: Any, series: Mapping[str, np.ndarray]) -> None:
         ax.plot(w, series[key], color=PALETTE[side], label=side.replace("_", " ").title())
     ax.plot(w, series["nk_prisoners"], color=PALETTE["north_korea"], ls=":",
             label="North Korean prisoners")
-    ax.set(title="Cumulative casualties by side", xlabel="week", ylabel="personnel")
-    ax.legend(fontsize=8)
+    ax.set(title="Casualties by side, cumulative", xlabel="week", ylabel="soldiers")
+    number_axis(ax.yaxis)
+    ax.legend(fontsize=8, loc="upper left")
 
 
-def draw_rewards(ax: Any, series: Mapping[str, np.ndarray]) -> None:
-    """Russia's cumulative rewards to Pyongyang by kind, scaled to share one axis."""
+REWARDS: tuple[tuple[str, str, float, str], ...] = (
+    ("reward_finance_musd", "finance", 1.0, "USD million"),
+    ("reward_food_t", "food", 1e-3, "thousand tonnes"),
+    ("reward_fuel_bbl", "oil", 1e-3, "thousand barrels"),
+)
+"""Russia's rewards to Pyongyang, each on its own axis in its own unit (series, name,
+scale from the declared unit, unit drawn)."""
+
+
+def draw_rewards(axes: Sequence[Axes], series: Mapping[str, np.ndarray]) -> None:
+    """Russia's cumulative rewards to Pyongyang, one axis per kind (``axes``: three,
+    stacked on a shared week axis, whose inner tick labels the caller hides): finance,
+    food and oil have no common unit, and rescaled onto one axis of "amount" a reader
+    cannot tell which is which."""
     w = series["week"]
-    ax.plot(w, series["reward_finance_musd"], color=PALETTE["russia"], label="finance (USD m)")
-    ax.plot(w, series["reward_food_t"] / 1000, color=PALETTE["china"], label="food (kt)")
-    ax.plot(w, series["reward_fuel_bbl"] / 1e5, color=PALETTE["neutral"],
-            label="fuel (100k bbl)")
-    ax.set(title="Cumulative Russian rewards to Pyongyang", xlabel="week", ylabel="amount")
-    ax.legend(fontsize=8)
+    colours = (PALETTE["russia"], PALETTE["china"], PALETTE["neutral"])
+    for ax, (key, name, scale, unit), colour in zip(axes, REWARDS, colours, strict=True):
+        ax.plot(w, series[key] * scale, color=colour)
+        ax.set_ylabel(f"{name}\n({unit})", fontsize=8)
+        ax.set_ylim(bottom=0)
+        number_axis(ax.yaxis, 2)
+        ax.tick_params(labelsize=8)
+    axes[0].set_title("Russian rewards to Pyongyang, cumulative")
 
 
-def draw_rungs(ax: Any, series: Mapping[str, np.ndarray], fontsize: float | None = None,
+def stack_week_axes(axes: Sequence[Axes]) -> None:
+    """Axes stacked on one week axis: the week is labelled once, under the lowest."""
+    for ax in axes[:-1]:
+        ax.tick_params(labelbottom=False)
+    axes[-1].set_xlabel("week")
+
+
+def draw_rungs(ax: Axes, series: Mapping[str, np.ndarray], fontsize: float | None = None,
                **line: Any) -> None:
     """South Korea's ladder rung by week as a step chart, the rungs named on the axis."""
     ax.step(series["week"], series["rok_rung"], where="post", **line)
     ax.set_yticks(range(len(ROK_RUNGS)), [r.replace("_", " ") for r in ROK_RUNGS],
                   fontsize=fontsize)
-    ax.set_ylim(-0.2, len(ROK_RUNGS) - 0.8)
+    ax.set_ylim(-0.3, len(ROK_RUNGS) - 0.7)
 
 
-def draw_escalation(ax: Any, series: Mapping[str, np.ndarray]) -> None:
+def draw_perception(ax: Axes, series: Mapping[str, np.ndarray],
+                    thresholds: np.ndarray | None) -> None:
+    """Seoul's threat perception against the perception each rung needs (``thresholds``:
+    weeks + 1 rows, one column per rung 1-4, see :func:`rung_thresholds`): Seoul's own
+    rule climbs to a rung in the week perception crosses its line (unless a crisis
+    freezes the ladder), which is what a reader checks this panel for."""
+    w = series["week"]
+    ax.plot(w, series["rok_perception"], color=PALETTE["neutral"], lw=2,
+            label="threat perception")
+    top = 1.0
+    if thresholds is not None:
+        for r in range(1, len(ROK_RUNGS)):
+            t = thresholds[:, r - 1]
+            ax.step(w, t, where="post", color=RUNG_COLOURS[r], ls="--", lw=1.2)
+            ax.annotate(ROK_RUNGS[r].replace("_", " "), (w[-1], t[-1]), fontsize=7,
+                        xytext=(-2, 2), textcoords="offset points", ha="right",
+                        va="bottom", color="#555555")
+        top = max(top, float(np.nanmax(thresholds)) + 0.08)
+    ax.set(title="South Korea: threat perception and rung thresholds",
+           ylabel="perception (0 to 1)", ylim=(0, top))
+    ax.legend(fontsize=8, loc="upper left")
+
+
+def draw_escalation(ax: Axes, series: Mapping[str, np.ndarray]) -> None:
     """The weekly escalation index (formula in sim.core.escalation)."""
     ax.plot(series["week"], series["escalation_index"], color=PALETTE["neutral"])
-    ax.set(title="Escalation index", xlabel="week", ylabel="index (0-100)", ylim=(0, 100))
+    ax.set(title="Escalation index", xlabel="week", ylabel="index, 0 to 100", ylim=(0, 100))
+
+
+def rung_thresholds(scenario: Scenario, weeks: int) -> np.ndarray:
+    """The perception Seoul's rule needs for each rung 1-4, week by week (shape (weeks + 1,
+    4)): the scenario's thresholds raised by covert diplomacy, and changed from an
+    inject's week on where one sets them. Read off the model itself, stepped week by week
+    (:func:`sim.core.south_korea.thresholds`, what the rule compares perception with), so
+    the figure cannot disagree with the rule; they depend on parameters only, not on luck,
+    so any seed gives them."""
+    from sim.core import south_korea
+    from sim.core.model import EscalationModel
+
+    model = EscalationModel(scenario, rng=0, weeks=weeks)
+    rows = [south_korea.thresholds(model.state)[0]]
+    while model.week < weeks:
+        model.step()
+        rows.append(south_korea.thresholds(model.state)[0])
+    return np.array(rows, dtype=float)
 
 
 def plot_run(series: Mapping[str, np.ndarray], title: str,
-             marks: Sequence[tuple[int, str]] = ()) -> Figure:
-    """The main weekly series of one run on six panels. ``marks`` are the injects (week,
-    what happened): a dotted line on every panel, numbered, and listed under the panels,
-    so that a move and what followed it are read together."""
+             marks: Sequence[tuple[int, str]] = (),
+             thresholds: np.ndarray | None = None) -> Figure:
+    """The main weekly series of one run. Seoul has two panels: perception against the
+    rung thresholds (``thresholds`` from :func:`rung_thresholds`; without them, perception
+    alone), and the rung it stands on. ``marks`` are the injects (week, what happened): a
+    dotted line on every panel, numbered, and listed under the panels, so that a move and
+    what followed it are read together."""
     w = series["week"]
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8.6 if marks else 8),
-                             constrained_layout=True)
+    fig = plt.figure(figsize=(15, 9.4 if marks else 8.8), layout="constrained")
     fig.suptitle(title)
-    draw_area(axes[0, 0], series)
-    draw_casualties(axes[0, 1], series)
-    draw_rewards(axes[0, 2], series)
+    grid = fig.add_gridspec(2, 3)
+    draw_area(fig.add_subplot(grid[0, 0]), series)
+    draw_casualties(fig.add_subplot(grid[0, 1]), series)
+    rewards = grid[0, 2].subgridspec(3, 1, hspace=0.08)
+    first = fig.add_subplot(rewards[0])
+    stacked = [first, *(fig.add_subplot(rewards[i], sharex=first) for i in (1, 2))]
+    draw_rewards(stacked, series)
+    stack_week_axes(stacked)
 
-    ax = axes[1, 0]
+    ax = fig.add_subplot(grid[1, 0])
     ax.plot(w, series["nk_prestige"], color=PALETTE["north_korea"], label="Kim's prestige")
     ax.plot(w, series["nk_experience"], color=PALETTE["north_korea"], ls="--",
             label="NK combat experience")
     ax.plot(w, series["russia_desperation"], color=PALETTE["russia"], label="Russian desperation")
     ax.plot(w, series["tech_level"], color=PALETTE["grey"], label="technology transferred")
     ax.plot(w, series["china_restraint"], color=PALETTE["china"], label="China's restraint")
-    ax.set(title="Actors' states", xlabel="week", ylabel="level (0-1)", ylim=(0, 1.05))
-    ax.legend(fontsize=8)
+    ax.set(title="Actors' states", xlabel="week", ylabel="level (0 to 1)", ylim=(0, 1.45))
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1])
+    ax.legend(fontsize=7, loc="upper center", ncol=2)  # above the 0-1 lines
 
-    ax = axes[1, 1]
-    ax.plot(w, series["rok_perception"], color=PALETTE["south_korea"], label="threat perception")
-    ax.set(title="South Korea", xlabel="week", ylabel="perception (0-1)", ylim=(0, 1.05))
-    ax2 = ax.twinx()
-    draw_rungs(ax2, series, fontsize=7, color=PALETTE["neutral"], label="ladder rung")
-    ax.legend(loc="upper left", fontsize=8)
-    ax2.legend(loc="lower right", fontsize=8)
+    seoul = grid[1, 1].subgridspec(2, 1, height_ratios=[2, 1], hspace=0.06)
+    perception = fig.add_subplot(seoul[0])
+    draw_perception(perception, series, thresholds)
+    rung = fig.add_subplot(seoul[1], sharex=perception)
+    draw_rungs(rung, series, fontsize=7, color=PALETTE["south_korea"])
+    rung.set_ylabel("rung")
+    stack_week_axes([perception, rung])
 
-    draw_escalation(axes[1, 2], series)
+    draw_escalation(fig.add_subplot(grid[1, 2]), series)
     if marks:
-        for ax in axes.flat:
+        for ax in fig.axes:
             for i, (week, _) in enumerate(marks, start=1):
                 ax.axvline(week, color=PALETTE["grey"], ls=":", lw=1.2)
                 ax.text(week, 1.0, f" {i}", transform=ax.get_xaxis_transform(), fontsize=8,
@@ -127,127 +349,254 @@ def plot_run(series: Mapping[str, np.ndarray], title: str,
     return fig
 
 
-def save_figure(fig: Figure, path: Path, formats: tuple[str, ...] = ("png",),
-                close: bool = True) -> list[Path]:
-    """Save ``fig`` as ``path`` with each suffix in ``formats``; closes the figure unless
-    it is to be drawn again (``close=False``)."""
+SAVE_DPI = 120
+"""The resolution figures are saved at (tests/test_figures.py measures them at it)."""
+
+
+def plot_scenario_run(series: Mapping[str, np.ndarray], scenario: Scenario,
+                      title: str) -> Figure:
+    """:func:`plot_run` of a run of ``scenario``: its injects marked, Seoul's perception
+    against the thresholds the scenario gives each rung."""
+    marks = [(inj.week, inj.describe().removeprefix("inject: "))
+             for inj in scenario.inject if inj.week is not None]
+    weeks = len(series["week"]) - 1
+    return plot_run(series, title, marks, rung_thresholds(scenario, weeks))
+
+
+def save_figure(fig: Figure, path: Path, formats: tuple[str, ...] = ("png",)) -> list[Path]:
+    """Save ``fig`` as ``path`` with each suffix in ``formats``, and close it."""
     out = []
     for fmt in formats:
         target = path.with_suffix(f".{fmt}")
-        fig.savefig(target, dpi=120)
+        fig.savefig(target, dpi=SAVE_DPI)
         out.append(target)
-    if close:
-        plt.close(fig)
+    plt.close(fig)
     return out
 
 
 # ---------------------------------------------------------------- distributions
-RUNG_COLOURS = ["#DDDDDD", "#56B4E9", "#009E73", "#E69F00", "#D55E00"]
-"""Ladder rungs 0-4, light to alarming (Okabe-Ito)."""
-
-def wrap_title(text: str, width: int) -> str:
-    """Break a long title into lines of at most ``width`` characters: a title wider than
-    its figure is laid out (and measured, at every draw) as one enormous line."""
-    return "\n".join(textwrap.wrap(text, width)) if len(text) > width else text
-
-
-class OutcomeDistributionFigure:
-    """The figure of one outcome's distribution: histogram (with a density line where the
-    values vary) and ECDF, the median and the 5-95% interval marked; runs without a value
-    (the event never happened) counted aside.
-
-    Built once and redrawn for each outcome (:meth:`draw`): a sweep has ~26 of these
-    figures, and building a figure's axes (ticks, spines, labels) is about a third of the
-    cost of drawing one. For the same reason: fixed margins rather than a layout engine,
-    and the histogram as one stepped patch rather than a rectangle per bin (together
-    0.2 s to under 0.1 s a figure)."""
-
-    def __init__(self) -> None:
-        self.fig, (self.ax1, self.ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
-        self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.84, wspace=0.22)
-
-    def _clear(self) -> None:
-        for ax in (self.ax1, self.ax2):
-            for artist in [*ax.lines, *ax.patches, *ax.collections, *ax.texts]:
-                artist.remove()
-            if ax.get_legend() is not None:
-                ax.get_legend().remove()
-            ax.relim()
-            ax.set_autoscale_on(True)
-
-    def draw(self, dist: Distribution, unit: str, meaning: str, label: str) -> Figure:
-        """The figure of ``dist`` (computed by :func:`summary.distributions`)."""
-        self._clear()
-        fig, ax1, ax2 = self.fig, self.ax1, self.ax2
-        never = 1.0 - dist.values / dist.runs if dist.runs else 0.0
-        fig.suptitle(wrap_title(f"{meaning} ({label}, {dist.runs} runs"
-                                + (f"; never in {never:.0%}" if never > 0 else "") + ")",
-                                110), fontsize=10)
-        ax1.set(xlabel=f"{dist.name} ({unit})", ylabel="density", title="histogram")
-        ax2.set(xlabel=f"{dist.name} ({unit})", ylabel="share of runs ≤ x", title="ECDF")
-        if dist.values == 0:
-            for ax in (ax1, ax2):
-                ax.text(0.5, 0.5, "no run reached this event", ha="center",
-                        transform=ax.transAxes)
-                ax.set(xlim=(0, 1), ylim=(0, 1))  # an empty axes' limits
-            return fig
-        widths = np.diff(dist.edges)
-        density = dist.counts / (dist.counts.sum() * widths)
-        ax1.stairs(density, dist.edges, fill=True, color=PALETTE["nato"], alpha=0.7)
-        if len(dist.kde_x):
-            ax1.plot(dist.kde_x, dist.kde_y, color=PALETTE["neutral"], lw=1)
-        ax2.step(dist.ecdf_x, dist.ecdf_p, where="post", color=PALETTE["neutral"])
-        for ax in (ax1, ax2):
-            ax.axvspan(dist.q05, dist.q95, color=PALETTE["china"], alpha=0.15, label="5-95%")
-            ax.axvline(dist.median, color=PALETTE["russia"], lw=1.5,
-                       label=f"median {dist.median:.3g}")
-        ax1.autoscale_view()
-        ax2.autoscale_view()
-        ax2.set_ylim(0, 1.02)
-        ax2.legend(fontsize=8, loc="lower right")
-        return fig
-
-
 def plot_outcome_distribution(dist: Distribution, unit: str, meaning: str,
                               label: str) -> Figure:
-    """One outcome's distribution in a figure of its own (see
-    :class:`OutcomeDistributionFigure`)."""
-    return OutcomeDistributionFigure().draw(dist, unit, meaning, label)
+    """One outcome's distribution over the runs, drawn as its chart says
+    (:func:`~sim.analysis.summary.chart_of`); ``unit`` and ``meaning`` are the outcome's
+    declared unit and doc, ``label`` names the result set."""
+    title = words(meaning)
+    runs = f"{dist.runs:,} runs ({label})"
+    if dist.chart == "flag":
+        return _flag_figure(dist, title, runs)
+    if dist.chart == "week":
+        return _week_figure(dist, title, runs)
+    if dist.chart == "bars":
+        return _bars_figure(dist, title, unit, runs)
+    return _level_figure(dist, title, unit, runs)
 
 
+def _flag_figure(dist: Distribution, title: str, runs: str) -> Figure:
+    """A yes/no outcome: the probability of each answer with its 95% interval."""
+    fig = plt.figure(figsize=(8, 2.4))
+    _inches(fig, left=2.6, right=0.3, top=0.7, bottom=0.55)
+    ax = fig.add_subplot()
+    yes = float(dist.point_counts[dist.points == 1].sum())
+    k = np.array([yes, dist.values - yes])
+    p = k / dist.values
+    lo, hi = wilson_interval(k, dist.values)
+    ax.barh([0, 1], p, xerr=_err(p, lo, hi), color=[PALETTE["russia"], PALETTE["grey"]],
+            height=0.6, capsize=4)
+    ax.set_yticks([0, 1], [f"yes: {fmt_interval(p[i], lo[i], hi[i])}" if i == 0 else
+                           f"no: {fmt_interval(p[i], lo[i], hi[i])}" for i in (0, 1)])
+    ax.invert_yaxis()
+    ax.set(xlim=(0, 1), xlabel="share of runs (95% interval)")
+    share_axis(ax.xaxis)
+    fig.suptitle(wrap_title(f"{title}: {runs}", 80), fontsize=10)
+    return fig
+
+
+def _bars_figure(dist: Distribution, title: str, unit: str, runs: str) -> Figure:
+    """A few whole numbers (a rung, waves, prisoners): the share of runs at each value,
+    and the share reaching at least each value, both with 95% intervals."""
+    name = dist.name
+    names = VALUE_NAMES.get(name)
+    lo_v = 0 if names is not None else int(dist.points.min())
+    hi_v = len(names) - 1 if names is not None else int(dist.points.max())
+    x = np.arange(lo_v, hi_v + 1)
+    k = np.array([dist.point_counts[dist.points == v].sum() for v in x], dtype=float)
+    n = float(dist.values)
+    at_least = k[::-1].cumsum()[::-1]
+    fig = plt.figure(figsize=(10, 3.9))
+    _inches(fig, left=0.75, right=0.25, top=0.75, bottom=0.95 if names else 0.6)
+    ax1, ax2 = fig.subplots(1, 2)
+    p = k / n
+    lo, hi = wilson_interval(k, n)
+    ax1.bar(x, p, yerr=_err(p, lo, hi), color=PALETTE["nato"], capsize=3 if len(x) <= 12
+            else 0, width=0.7)
+    ax1.set(ylabel="share of runs", title="share of runs at exactly this value")
+    x2 = x[1:]
+    p2, (lo2, hi2) = at_least[1:] / n, wilson_interval(at_least[1:], n)
+    ax2.errorbar(x2, p2, yerr=_err(p2, lo2, hi2), fmt="o-", color=PALETTE["russia"],
+                 capsize=3, ms=4)
+    ax2.set(ylabel="share of runs", title="share of runs at this value or higher")
+    for ax in (ax1, ax2):
+        ax.set_ylim(0, 1.12 if len(x) <= 8 else 1.0)
+        ax.set_xlim(lo_v - 0.6, hi_v + 0.6)
+        share_axis(ax.yaxis)
+        if names is not None:
+            ax.set_xticks(x, [textwrap.fill(value_label(name, v), 11) for v in x],
+                          fontsize=8)
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
+            ax.set_xlabel(unit_words(unit))
+    if len(x) <= 8:  # the numbers themselves, above the bars
+        for xi, pi, hii in zip(x, p, hi, strict=True):
+            ax1.annotate(fmt_share(pi), (xi, hii), xytext=(0, 2), textcoords="offset points",
+                         ha="center", fontsize=8)
+        for xi, pi in zip(x2, p2, strict=True):
+            ax2.annotate(fmt_share(pi), (xi, pi), xytext=(5, 4), textcoords="offset points",
+                         ha="left", fontsize=8)
+    fig.suptitle(wrap_title(f"{title}: {runs}; bars and points with 95% intervals", 110),
+                 fontsize=10)
+    return fig
+
+
+def _week_figure(dist: Distribution, title: str, runs: str) -> Figure:
+    """When an event first happened: the share of all runs in which it has happened by
+    each week (cumulative incidence, with its 95% band), and by week of the event. The
+    runs in which it never happened stay in the denominator and are stated: a median over
+    only the runs where it happened would describe a different, luckier world."""
+    horizon = dist.horizon
+    weeks = np.arange(horizon + 1)
+    by_week = np.array([dist.point_counts[dist.points == w].sum() for w in weeks], float)
+    n = float(dist.runs)
+    never = n - dist.values
+    never_lo, never_hi = wilson_interval(never, n)
+    cum = np.cumsum(by_week)
+    fig = plt.figure(figsize=(10, 3.9))
+    _inches(fig, left=0.75, right=0.25, top=0.8, bottom=0.6)
+    ax1, ax2 = fig.subplots(1, 2)
+    _band(ax1, weeks, cum, n, PALETTE["ukraine"])
+    ax1.axhline(0.5, color=PALETTE["grey"], ls=":", lw=1)
+    half = np.flatnonzero(cum / n >= 0.5)
+    if dist.values == dist.runs:
+        said = f"in every run, by week {int(dist.points.max())}"
+    else:
+        said = f"never (by week {horizon}): {fmt_interval(never / n, never_lo, never_hi)}"
+    said += (f"\nhalf of all runs by week {weeks[half[0]]}" if len(half) else
+             "\nfewer than half of all runs: no median week")
+    ax1.text(0.02, 0.96, said, transform=ax1.transAxes, va="top", fontsize=8,
+             bbox={"facecolor": "white", "edgecolor": "#cccccc", "alpha": 0.9})
+    ax1.set(xlabel="week", ylabel="share of all runs", ylim=(0, 1.02), xlim=(0, horizon),
+            title="happened by week t (95% band)")
+    share_axis(ax1.yaxis)
+    ax2.bar(weeks, by_week / n, width=0.9, color=PALETTE["nato"])
+    ax2.set(xlabel="week", ylabel="share of all runs", xlim=(-0.8, horizon + 0.8),
+            title="first happened in week t")
+    share_axis(ax2.yaxis)
+    fig.suptitle(wrap_title(f"{title}: {runs}; never by week {horizon} in "
+                            f"{fmt_share(never / n)}", 110), fontsize=10)
+    return fig
+
+
+def _level_figure(dist: Distribution, title: str, unit: str, runs: str) -> Figure:
+    """A continuous quantity or a large count: histogram (share of runs per bin) and
+    ECDF, the median (with its 95% interval) and the middle 90% of runs marked."""
+    fig = plt.figure(figsize=(10, 3.9))
+    _inches(fig, left=0.75, right=0.3, top=0.8, bottom=0.6)
+    ax1, ax2 = fig.subplots(1, 2)
+    xlabel = unit_words(unit)
+    if dist.values == 0:
+        for ax in (ax1, ax2):
+            ax.text(0.5, 0.5, "no run has a value", ha="center", transform=ax.transAxes)
+        fig.suptitle(wrap_title(f"{title}: {runs}", 110), fontsize=10)
+        return fig
+    ax1.stairs(dist.counts / dist.runs, dist.edges, fill=True, color=PALETTE["nato"],
+               alpha=0.8)
+    ax2.step(dist.ecdf_x, dist.ecdf_p, where="post", color=PALETTE["neutral"])
+    for ax in (ax1, ax2):
+        ax.axvspan(dist.q05, dist.q95, color=PALETTE["china"], alpha=0.15)
+        ax.axvspan(dist.median_lo, dist.median_hi, color=PALETTE["russia"], alpha=0.3)
+        ax.axvline(dist.median, color=PALETTE["russia"], lw=1.5)
+        ax.set_xlabel(xlabel)
+        number_axis(ax.xaxis)
+        share_axis(ax.yaxis)
+    ax1.set(ylabel="share of runs per bin", title="histogram")
+    ax2.set(ylabel="share of runs at or below", title="cumulative (ECDF)", ylim=(0, 1.02))
+    fig.suptitle(wrap_title(f"{title}: {runs}", 110) + "\n" + (
+        f"red: median {fmt_number(dist.median)} (95% CI {fmt_number(dist.median_lo)} to "
+        f"{fmt_number(dist.median_hi)}); orange: middle 90% of runs, "
+        f"{fmt_number(dist.q05)} to {fmt_number(dist.q95)}"), fontsize=10)
+    return fig
+
+
+# ---------------------------------------------------------------- over time
 def plot_fan_charts(bands: Mapping[str, Any], label: str, n_runs: int) -> Figure:
     """Median and 50%/90% bands across runs of the main series (``bands``: series name →
     table with columns q05, q25, q50, q75, q95 indexed by week)."""
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7), constrained_layout=True)
-    fig.suptitle(f"Main series across {n_runs} runs ({label}): median, 50% and 90% bands")
-    for ax, (series, (title, unit)) in zip(axes.flat, FAN_SERIES.items(), strict=True):
-        b = bands[series]
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.4), layout="constrained")
+    fig.suptitle(f"Main weekly series across {n_runs:,} runs ({label}): median, middle 50% "
+                 "and middle 90% of runs at each week")
+    for ax, (series, b) in zip(axes.flat, bands.items(), strict=True):
+        doc, unit = SERIES_WORDS[series]
         w = b.index.to_numpy()
-        ax.fill_between(w, b["q05"], b["q95"], color=PALETTE["nato"], alpha=0.25, label="90%")
-        ax.fill_between(w, b["q25"], b["q75"], color=PALETTE["nato"], alpha=0.5, label="50%")
-        ax.plot(w, b["q50"], color=PALETTE["neutral"], label="median")
-        ax.set(title=title, xlabel="week", ylabel=unit)
+        ax.fill_between(w, b["q05"], b["q95"], color=PALETTE["nato"], alpha=0.25, lw=0)
+        ax.fill_between(w, b["q25"], b["q75"], color=PALETTE["nato"], alpha=0.5, lw=0)
+        ax.plot(w, b["q50"], color=PALETTE["neutral"])
+        ax.set(title=words(doc), xlabel="week", ylabel=unit_words(unit))
         ax.set_ylim(bottom=0)
-    axes[0, 0].legend(fontsize=8)
+        number_axis(ax.yaxis)
+    handles = [Patch(color=PALETTE["nato"], alpha=0.25, label="middle 90% of runs"),
+               Patch(color=PALETTE["nato"], alpha=0.5, label="middle 50%"),
+               Line2D([], [], color=PALETTE["neutral"], label="median")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=9)
     return fig
 
 
 def plot_rung_probabilities(rungs: Any, retaken: Any, label: str, n_runs: int) -> Figure:
-    """Stacked area of P(South Korea on rung k at week t), and P(Kursk retaken by t)."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4), constrained_layout=True)
-    fig.suptitle(f"Escalation over time across {n_runs} runs ({label})")
+    """Escalation over time: the share of runs on each of Seoul's rungs by week (stacked);
+    the share in which Seoul has sent defensive weapons or more, and offensive weapons,
+    each with its 95% band on an axis of its own (a share of a few percent is a hairline
+    on the stack, or beside a share of thirty); and the share in which Kursk has been
+    retaken."""
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8.2), layout="constrained")
+    fig.suptitle(f"Escalation over time across {n_runs:,} runs ({label})")
     w = rungs.index.to_numpy()
-    ax1.stackplot(w, rungs.to_numpy().T, labels=[c.replace("_", " ") for c in rungs.columns],
-                  colors=RUNG_COLOURS[: rungs.shape[1]])
-    ax1.set(title="South Korea's rung: share of runs", xlabel="week", ylabel="probability",
-            ylim=(0, 1), xlim=(w.min(), w.max()))
-    ax1.legend(fontsize=8, loc="upper left")
-    ax2.step(retaken.index, retaken.to_numpy(), where="post", color=PALETTE["russia"])
-    ax2.set(title="Kursk fully retaken by week t", xlabel="week", ylabel="probability",
-            ylim=(0, 1.02))
+    ax = axes[0, 0]
+    ax.stackplot(w, rungs.to_numpy().T, colors=RUNG_COLOURS[: rungs.shape[1]])
+    ax.set(title="South Korea's rung: share of runs", xlabel="week", ylabel="share of runs",
+           ylim=(0, 1), xlim=(w.min(), w.max()))
+    share_axis(ax.yaxis)
+    ax.legend(handles=[Patch(color=c, label=r.replace("_", " "))
+                       for c, r in zip(RUNG_COLOURS, rungs.columns, strict=False)],
+              loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=5, fontsize=8,
+              frameon=False)
+    for ax, first, colour, what in (
+            (axes[0, 1], RUNG_DEFENSIVE, PALETTE["china"], "defensive weapons or more"),
+            (axes[1, 0], RUNG_OFFENSIVE, PALETTE["russia"], "offensive weapons")):
+        k = np.rint(rungs.iloc[:, first:].sum(axis=1).to_numpy() * n_runs)
+        _band(ax, w, k, n_runs, colour)
+        top = float(np.nanmax(wilson_interval(k, n_runs)[1]))
+        ax.set(title=f"Seoul has sent {what} by week t (95% band)", xlabel="week",
+               ylabel="share of runs", xlim=(w.min(), w.max()),
+               ylim=(0, min(1.0, max(top * 1.3, 0.01))))
+        share_axis(ax.yaxis)
+        lo, hi = wilson_interval(k[-1], n_runs)
+        ax.text(0.02, 0.96, f"by week {w.max()}: {fmt_interval(k[-1] / n_runs, lo, hi)} of "
+                "runs", transform=ax.transAxes, va="top", fontsize=8)
+
+    ax = axes[1, 1]
+    weeks = retaken.index.to_numpy()
+    k = np.rint(retaken.to_numpy() * n_runs)
+    _band(ax, weeks, k, n_runs, PALETTE["ukraine"])
+    never = n_runs - k[-1]
+    lo, hi = wilson_interval(never, n_runs)
+    ax.text(0.02, 0.96, f"never (by week {weeks.max()}): "
+            f"{fmt_interval(never / n_runs, lo, hi)} of runs", transform=ax.transAxes,
+            va="top", fontsize=8)
+    ax.set(title="Kursk fully retaken by week t (95% band)", xlabel="week",
+           ylabel="share of runs", ylim=(0, 1.02), xlim=(weeks.min(), weeks.max()))
+    share_axis(ax.yaxis)
     return fig
 
 
+# ---------------------------------------------------------------- parameters
 def plot_param_scatter(runs: Any, params: list[str], outcome: str, unit: str,
                        label: str, total: int | None = None) -> Figure:
     """Each swept parameter against an outcome, coloured by South Korea's highest rung.
@@ -257,11 +606,12 @@ def plot_param_scatter(runs: Any, params: list[str], outcome: str, unit: str,
     cols = min(3, n)
     rows = int(np.ceil(n / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), squeeze=False,
-                             constrained_layout=True)
-    shown = (f"; {len(runs)} of {total} runs, sampled at random"
-             if total and total > len(runs) else "")
-    fig.suptitle(wrap_title(f"{outcome} against the swept parameters ({label}); colour = "
-                            f"South Korea's highest rung{shown}", 45 * cols))
+                             layout="constrained")
+    shown = (f"; {len(runs):,} of {total:,} runs, sampled at random"
+             if total and total > len(runs) else f"; {len(runs):,} runs")
+    fig.suptitle(wrap_title(f"{outcome_title(outcome)} against each swept parameter "
+                            f"({label}{shown}); colour: South Korea's highest rung",
+                            45 * cols))
     rung = runs["rok_max_rung"].astype(int).to_numpy()
     y = runs[outcome].to_numpy(dtype=float)
     for ax, p in zip(axes.flat, params, strict=False):
@@ -271,6 +621,8 @@ def plot_param_scatter(runs: Any, params: list[str], outcome: str, unit: str,
             x = x.map({c: i for i, c in enumerate(cats)}) + np.random.default_rng(0).uniform(
                 -0.15, 0.15, len(x))
             ax.set_xticks(range(len(cats)), cats)
+        else:
+            number_axis(ax.xaxis, 4)
         x = np.asarray(x, dtype=float)
         # one marker line per rung (higher rungs on top): a fraction of the cost of a
         # scatter with a colour per dot, and the same picture
@@ -278,7 +630,9 @@ def plot_param_scatter(runs: Any, params: list[str], outcome: str, unit: str,
             m = rung == r
             if m.any():
                 ax.plot(x[m], y[m], "o", ms=2.6, color=colour, alpha=0.7, mec="none")
-        ax.set(xlabel=p, ylabel=f"{outcome} ({unit})")
+        ax.set_xlabel(p, fontsize=8)
+        ax.set_ylabel(unit_words(unit), fontsize=8)
+        number_axis(ax.yaxis)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     handles = [plt.Line2D([], [], marker="o", ls="", color=c, label=r.replace("_", " "))
@@ -287,45 +641,112 @@ def plot_param_scatter(runs: Any, params: list[str], outcome: str, unit: str,
     return fig
 
 
-def plot_compare(named: Mapping[str, Any], outcomes: list[str], units: Mapping[str, str]) -> Figure:
-    """Violins of each outcome, one per result set, side by side."""
+# ---------------------------------------------------------------- comparison
+def plot_compare(dists: Mapping[str, Mapping[str, Distribution]],
+                 samples: Mapping[str, pd.DataFrame], outcomes: list[str]) -> Figure:
+    """Each outcome across result sets, drawn by its kind: a yes/no as the probability of
+    yes with its 95% interval; a few whole numbers (Seoul's rung) as the share of runs
+    reaching at least each value, with intervals; a week as the share of runs in which the
+    event has happened by each week, with bands; a level as violins with the median and
+    the middle 90% (``samples``: runs of each set, at most a fixed number, for the
+    violins). ``dists`` are each set's distributions (:func:`summary.distributions`)."""
+    names = list(dists)
+    colours = {s: SET_COLOURS[i % len(SET_COLOURS)] for i, s in enumerate(names)}
     n = len(outcomes)
     cols = min(3, n)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows), squeeze=False,
-                             constrained_layout=True)
-    fig.suptitle("Outcome distributions by scenario (violin; bar = median, whiskers = 5-95%)")
-    names = list(named)
+    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.9 * rows), squeeze=False,
+                             layout="constrained")
+    fig.suptitle("Outcomes by result set (95% Monte Carlo intervals; violins: median and "
+                 "middle 90% of runs)")
     for ax, o in zip(axes.flat, outcomes, strict=False):
-        data = [named[k][o].to_numpy(dtype=float) for k in names]
-        data = [d[~np.isnan(d)] for d in data]
-        pos = [i for i, d in enumerate(data) if len(d) > 1 and np.ptp(d) > 0]
-        if pos:
-            ax.violinplot([data[i] for i in pos], positions=pos, showextrema=False)
-        for i, d in enumerate(data):
-            if len(d):
-                q05, med, q95 = np.quantile(d, [0.05, 0.5, 0.95])
-                ax.vlines(i, q05, q95, color=PALETTE["neutral"], lw=1)
-                ax.hlines(med, i - 0.2, i + 0.2, color=PALETTE["russia"], lw=2)
-        ax.set_xticks(range(len(names)), names, rotation=20, fontsize=8)
-        ax.set(title=o, ylabel=units.get(o, ""))
+        chart = dists[names[0]][o].chart
+        if chart == "flag":
+            for i, s in enumerate(names):
+                d = dists[s][o]
+                k = float(d.point_counts[d.points == 1].sum())
+                lo, hi = wilson_interval(k, d.values)
+                p = k / d.values
+                ax.errorbar([i], [p], yerr=_err(p, lo, hi), fmt="o", capsize=4,
+                            color=colours[s])
+            ax.set(ylim=(0, 1), ylabel="share of runs", xlim=(-0.6, len(names) - 0.4))
+            ax.set_xticks([])
+            share_axis(ax.yaxis)
+        elif chart == "week":
+            for s in names:
+                d = dists[s][o]
+                weeks = np.arange(d.horizon + 1)
+                k = np.array([d.point_counts[d.points <= w].sum() for w in weeks])
+                _band(ax, weeks, k, d.runs, colours[s])
+            ax.set(ylim=(0, 1.02), xlabel="week", ylabel="share of runs by week t")
+            share_axis(ax.yaxis)
+        elif chart == "bars":
+            _compare_bars(ax, o, [dists[s][o] for s in names],
+                          [colours[s] for s in names])
+        else:
+            data = [samples[s][o].dropna().to_numpy(dtype=float) for s in names]
+            pos = [i for i, d in enumerate(data) if len(d) > 1 and np.ptp(d) > 0]
+            if pos:
+                parts = ax.violinplot([data[i] for i in pos], positions=pos,
+                                      showextrema=False)
+                for body, i in zip(parts["bodies"], pos, strict=True):
+                    body.set_facecolor(colours[names[i]])
+                    body.set_alpha(0.35)
+            for i, d in enumerate(data):
+                if len(d):
+                    q05, med, q95 = np.quantile(d, [0.05, 0.5, 0.95])
+                    ax.vlines(i, q05, q95, color=PALETTE["neutral"], lw=1)
+                    ax.hlines(med, i - 0.2, i + 0.2, color=colours[names[i]], lw=2.5)
+            ax.set_xticks([])
+            ax.set(xlim=(-0.6, len(names) - 0.4), ylabel=unit_words(BY_NAME[o].unit))
+            number_axis(ax.yaxis)
+        ax.set_title(wrap_title(outcome_title(o), 48), fontsize=9)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
+    handles = [Patch(color=colours[s], label=s) for s in names]
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(names), 4),
+               fontsize=9)
     return fig
 
 
+def _compare_bars(ax: Axes, name: str, dists: list[Distribution],
+                  colours: list[str]) -> None:
+    """The share of runs reaching at least each value of a small count, one bar per set
+    at each value, with 95% intervals."""
+    names = VALUE_NAMES.get(name)
+    lo_v = 0 if names is not None else int(min(d.points.min() for d in dists if d.values))
+    hi_v = (len(names) - 1 if names is not None
+            else int(max(d.points.max() for d in dists if d.values)))
+    x = np.arange(lo_v + 1, hi_v + 1)
+    width = 0.8 / len(dists)
+    for j, (d, colour) in enumerate(zip(dists, colours, strict=True)):
+        k = np.array([d.point_counts[d.points >= v].sum() for v in x], dtype=float)
+        p = k / d.values
+        lo, hi = wilson_interval(k, d.values)
+        ax.bar(x + (j - (len(dists) - 1) / 2) * width, p, width, yerr=_err(p, lo, hi),
+               color=colour, capsize=2)
+    labels = [textwrap.fill(value_label(name, v), 11) for v in x]
+    ax.set_xticks(x, labels, fontsize=7 if names else 8)
+    if names is None:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
+    ax.set(ylim=(0, 1), ylabel="share of runs reaching at least")
+    share_axis(ax.yaxis)
+
+
+# ---------------------------------------------------------------- sensitivity
 def plot_sensitivity(sens: Sensitivity, label: str) -> Figure:
     """Bar chart of Sobol S1/ST (with confidence) or of the model-free ranking (with the
     two samples' spread). Numbers that cannot be trusted are not drawn: the chart says
     why instead (a constant outcome, too few samples, a surrogate that explains nothing);
     single unreliable Sobol indices are left out and their parameter marked."""
     table = sens.table
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.8), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 2.0), layout="constrained")
     y = np.arange(len(table))
     names = list(table.index)
     whole = sens.warning and (sens.method == "forest" or (table["note"] != "").all())
+    what = outcome_title(sens.outcome) if sens.outcome in BY_NAME else sens.outcome
     if sens.method == "sobol":
-        title = f"Sobol indices of {sens.outcome} ({label})"
+        title = wrap_title(f"Sobol indices: {what} ({label})", 70)
         if not whole:
             ok = (table["note"] == "").to_numpy()
             s1, st = table["S1"].where(ok), table["ST"].where(ok)
@@ -337,7 +758,7 @@ def plot_sensitivity(sens: Sensitivity, label: str) -> Figure:
         ax.set(xlabel="Sobol index (share of variance)")
     else:
         r2 = float(table["surrogate_r2"].iloc[0])
-        title = (wrap_title(f"Model-free importance for {sens.outcome} ({label})", 70)
+        title = (wrap_title(f"Model-free importance: {what} ({label})", 70)
                  + "\nrandom-forest permutation importance, not a variance share; "
                  f"\nsurrogate's R² on runs it did not see: {r2:.2f}")
         if not whole:
@@ -346,7 +767,7 @@ def plot_sensitivity(sens: Sensitivity, label: str) -> Figure:
         ax.set(xlabel="drop in the surrogate's R² when the parameter is shuffled")
     ax.set_yticks(y, names, fontsize=8)
     ax.invert_yaxis()
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     if whole:
         ax.text(0.5, 0.5, wrap_title(sens.warning, 60), ha="center", va="center",
                 transform=ax.transAxes, fontsize=9, color=PALETTE["russia"])

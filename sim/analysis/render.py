@@ -23,21 +23,10 @@ class FigureJob:
     cost: float = 1.0  # relative drawing time: the costly ones are started first
 
 
-_OUTCOME_FIGURE: Any = None
-"""This process's reusable outcome-distribution figure (see
-:class:`plots.OutcomeDistributionFigure`)."""
-
-
 def draw_and_save(job: FigureJob, folder: Path, formats: tuple[str, ...]) -> list[Path]:
     """Draw one figure and save it in each format (in a worker or in this process)."""
     from sim.analysis import plots
 
-    global _OUTCOME_FIGURE
-    if job.draw == "plot_outcome_distribution":
-        if _OUTCOME_FIGURE is None:
-            _OUTCOME_FIGURE = plots.OutcomeDistributionFigure()
-        fig = _OUTCOME_FIGURE.draw(*job.args, **job.kwargs)
-        return plots.save_figure(fig, folder / job.stem, formats, close=False)
     fig = getattr(plots, job.draw)(*job.args, **job.kwargs)
     return plots.save_figure(fig, folder / job.stem, formats)
 

@@ -24,20 +24,16 @@ from sim.core.outcomes import BY_NAME, NUMERIC
 NUMERIC_OUTCOMES: list[str] = list(NUMERIC)
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
-FAN_SERIES: dict[str, tuple[str, str]] = {
-    "ukraine_area_km2": ("Ukrainian-held area of Kursk", "km²"),
-    "casualties_north_korea": ("North Korean casualties (cumulative)", "personnel"),
-    "reward_finance_musd": ("Russian finance to Pyongyang (cumulative)", "USD million"),
-    "escalation_index": ("Escalation index", "index (0-100)"),
-}
-"""The weekly series of the fan chart: title and unit."""
+FAN_SERIES: tuple[str, ...] = ("ukraine_area_km2", "casualties_north_korea",
+                               "reward_finance_musd", "escalation_index")
+"""The weekly series of the fan chart (titled by their declarations in sim.core.series)."""
 
 EXACT_ECDF_VALUES = 2000
-"""An outcome with at most this many distinct values gets its histogram, ECDF and density
-line from exact (value, count) pairs. Above it (continuous levels of large stores), from
-counts in ``FINE_BINS`` equal bins: the ECDF is then exact at the 1,001 bin edges, the
-histogram's 40 bins are sums of 25 fine bins, and the density line is computed from the
-bin counts. Counts and rungs always fall in the first case."""
+"""A level with at most this many distinct values gets its histogram and ECDF from exact
+(value, count) pairs. Above it (continuous levels of large stores), from counts in
+``FINE_BINS`` equal bins: the ECDF is then exact at the 1,001 bin edges and the
+histogram's 40 bins are sums of 25 fine bins. Flags, weeks and small counts are always
+counted value by value."""
 
 FINE_BINS = 1000
 DISPLAY_BINS = 40
@@ -110,91 +106,104 @@ def with_uncertainty(frame: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
+SMALL_COUNT_SPAN = 50
+"""A count whose values span at most this many whole numbers (Seoul's highest rung, waves,
+draw-downs, prisoners) is drawn as one bar per value with its Monte Carlo interval; a
+wider one (casualties) as a histogram, where a bar per soldier would show nothing."""
+
+
+def chart_of(name: str, lo: float, hi: float) -> str:
+    """Which chart shows an outcome, chosen by its kind (:mod:`sim.core.outcomes`):
+    ``flag`` (the probability of yes, with its interval), ``bars`` (small whole numbers:
+    the probability of each value), ``week`` (when an event first happened: the share of
+    runs in which it has happened by each week, "never" counted, not dropped) or
+    ``level`` (continuous quantities and large counts: histogram and ECDF). A histogram
+    with a smoothing line over 0/1 or 2/3/4 would draw densities that no run has."""
+    kind = BY_NAME[name].kind
+    if kind in ("flag", "week"):
+        return kind
+    if kind == "count" and hi - lo <= SMALL_COUNT_SPAN:
+        return "bars"
+    return "level"
+
+
 @dataclass
 class Distribution:
     """Everything the distribution figure of one outcome draws (small arrays only)."""
 
     name: str
+    chart: str  # see chart_of
     runs: int  # all runs, with or without a value
-    values: int  # runs with a value
+    values: int  # runs with a value (a week outcome: runs in which the event happened)
+    horizon: int  # the runs' last week (a week outcome's "never" means "not by then")
+    points: np.ndarray  # distinct values, when exact (every chart but a binned level)
+    point_counts: np.ndarray  # runs with each of them
     edges: np.ndarray  # histogram bin edges
     counts: np.ndarray  # runs per bin
     ecdf_x: np.ndarray  # ECDF: share of all runs with a value <= ecdf_x is ecdf_p
     ecdf_p: np.ndarray
-    kde_x: np.ndarray  # density line (empty when the values do not vary)
-    kde_y: np.ndarray
     q05: float
     median: float
     q95: float
+    median_lo: float  # the median's 95% confidence interval (see quantile_ci_levels)
+    median_hi: float
     exact: bool  # True: from every distinct value; False: from FINE_BINS bin counts
 
 
 def distributions(rs: ResultSet, outcomes: list[str] | None = None) -> dict[str,
                                                                               Distribution]:
-    """The histogram, ECDF, density line and quantiles of each outcome."""
+    """The figure data of each outcome: its chart (:func:`chart_of`), the runs with each
+    value or histogram and ECDF, and its quantiles with the median's interval."""
     names = list(outcomes or NUMERIC_OUTCOMES)
     aggs = []
     for i, name in enumerate(names):
         v = f"num({_ident(name)})"
         aggs += [f"count({v}) AS n{i}", f"min({v}) AS lo{i}", f"max({v}) AS hi{i}",
-                 f"approx_count_distinct({v}) AS d{i}",
-                 f"quantile_cont({v}, [0.05, 0.5, 0.95]) AS q{i}"]
+                 f"approx_count_distinct({v}) AS d{i}"]
     row = rs.query(f"SELECT count(*) AS runs, {', '.join(aggs)} FROM runs").iloc[0]
     total = int(row["runs"])
+    # the quantiles' levels depend on each outcome's count of values: a second scan
+    levels = {i: (0.05, 0.5, 0.95, *quantile_ci_levels(0.5, int(row[f"n{i}"])))
+              for i in range(len(names))}
+    quantiles = rs.query("SELECT " + ", ".join(
+        f"quantile_cont(num({_ident(name)}), {_qlist(levels[i])}) AS q{i}"
+        for i, name in enumerate(names)) + " FROM runs").iloc[0]
     out = {}
     for i, name in enumerate(names):
         n = int(row[f"n{i}"])
         if n == 0:
             empty = np.array([])
-            out[name] = Distribution(name, total, 0, empty, empty, empty, empty, empty, empty,
-                                     np.nan, np.nan, np.nan, True)
+            out[name] = Distribution(name, chart_of(name, 0, 0), total, 0, rs.horizon, empty,
+                                     empty, empty, empty, empty, empty, *[np.nan] * 5, True)
             continue
-        lo, hi, q = float(row[f"lo{i}"]), float(row[f"hi{i}"]), list(row[f"q{i}"])
-        out[name] = _distribution(rs, name, total, n, lo, hi, int(row[f"d{i}"]), q)
+        lo, hi = float(row[f"lo{i}"]), float(row[f"hi{i}"])
+        out[name] = _distribution(rs, name, total, n, lo, hi, int(row[f"d{i}"]),
+                                  [float(q) for q in quantiles[f"q{i}"]])
     return out
 
 
 def _distribution(rs: ResultSet, name: str, total: int, n: int, lo: float, hi: float,
                   distinct: int, q: list[float]) -> Distribution:
     v = f"num({_ident(name)})"
-    if distinct <= EXACT_ECDF_VALUES * 0.9:  # the estimate errs by a few percent
+    chart = chart_of(name, lo, hi)
+    empty = np.array([])
+    # whole numbers (flags, weeks, small counts) are always counted value by value
+    if chart != "level" or distinct <= EXACT_ECDF_VALUES * 0.9:  # the estimate errs a bit
         vc = rs.query(f"SELECT {v} AS v, count(*) AS c FROM runs WHERE {v} IS NOT NULL "
                       "GROUP BY v ORDER BY v")
         values, counts = vc["v"].to_numpy(float), vc["c"].to_numpy(float)
         bins = min(DISPLAY_BINS, max(5, len(values)))
         hist, edges = np.histogram(values, bins=bins, weights=counts)
         ecdf_x, ecdf_p = values, np.cumsum(counts) / total
-        kde_points, kde_weights, exact = values, counts, True
+        points, point_counts, exact = values, counts, True
     else:
         fine_edges, fine = _binned(rs, v, lo, hi, FINE_BINS)
         group = FINE_BINS // DISPLAY_BINS
         edges, hist = fine_edges[::group], fine.reshape(DISPLAY_BINS, group).sum(axis=1)
         ecdf_x, ecdf_p = fine_edges, np.concatenate([[0.0], np.cumsum(fine)]) / total
-        kde_points, kde_weights = (fine_edges[:-1] + fine_edges[1:]) / 2, fine
-        keep = kde_weights > 0
-        kde_points, kde_weights, exact = kde_points[keep], kde_weights[keep], False
-    kde_x = kde_y = np.array([])
-    if hi > lo and n > 5 and len(kde_points) > 1:
-        kde_x = np.linspace(lo, hi, 200)
-        kde_y = weighted_kde(kde_points, kde_weights, n, kde_x)
-    return Distribution(name, total, n, edges, hist.astype(float), ecdf_x, ecdf_p, kde_x,
-                        kde_y, float(q[0]), float(q[1]), float(q[2]), exact)
-
-
-def weighted_kde(points: np.ndarray, weights: np.ndarray, n: int,
-                 at: np.ndarray) -> np.ndarray:
-    """A Gaussian kernel density of ``n`` runs given as distinct values (or bin centres)
-    and their counts, evaluated ``at`` points; Scott's bandwidth (sd x n^-1/5), as
-    ``scipy.stats.gaussian_kde`` uses for the runs themselves. Written out because it is
-    four lines, and importing ``scipy.stats`` costs a second per command."""
-    w = weights / weights.sum()
-    mean = float(np.sum(w * points))
-    sd = float(np.sqrt(np.sum(w * (points - mean) ** 2) * n / max(n - 1, 1)))
-    if sd == 0:
-        return np.array([])
-    h = sd * n ** -0.2
-    z = (at[:, None] - points[None, :]) / h
-    return (np.exp(-0.5 * z * z) @ w) / (h * np.sqrt(2 * np.pi))
+        points, point_counts, exact = empty, empty, False
+    return Distribution(name, chart, total, n, rs.horizon, points, point_counts, edges,
+                        hist.astype(float), ecdf_x, ecdf_p, *q, exact)
 
 
 def _binned(rs: ResultSet, v: str, lo: float, hi: float, bins: int) -> tuple[np.ndarray,

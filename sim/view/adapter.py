@@ -27,6 +27,7 @@ from sim.analysis.plots import (
     draw_escalation,
     draw_rewards,
     draw_rungs,
+    stack_week_axes,
 )
 from sim.core.actors.south_korea import ROK_RUNGS
 from sim.core.model import Unit
@@ -187,18 +188,18 @@ def casualties_figure(model: EscalationModel) -> Figure:
 
 
 def rewards_figure(model: EscalationModel) -> Figure:
-    """Russia's cumulative rewards by kind, and the technology level on its own axis."""
-
-    def draw(ax, series) -> None:
-        draw_rewards(ax, series)
-        tech = ax.twinx()
-        tech.plot(series["week"], series["tech_level"], color=PALETTE["north_korea"], ls="--",
-                  label="technology level")
-        tech.set(ylabel="technology level (0-1)", ylim=(0, 1))
-        lines = ax.get_lines() + tech.get_lines()
-        ax.legend(lines, [ln.get_label() for ln in lines], fontsize=8)
-
-    return _chart(draw, model)
+    """Russia's cumulative rewards by kind and the technology level, each on its own axis
+    in its own unit, stacked on one week axis."""
+    series = model.series()
+    fig = Figure(figsize=(5.2, 4.4), layout="constrained")
+    axes = fig.subplots(4, 1, sharex=True)
+    draw_rewards(axes[:3], series)
+    axes[3].plot(series["week"], series["tech_level"], color=PALETTE["north_korea"])
+    axes[3].set_ylabel("technology\n(0 to 1)", fontsize=8)
+    axes[3].set(ylim=(0, 1), xlim=(0, model.horizon))
+    axes[3].tick_params(labelsize=8)
+    stack_week_axes(axes)
+    return fig
 
 
 def escalation_figure(model: EscalationModel) -> Figure:

@@ -32,8 +32,6 @@ from sim.analysis.sensitivity import (
 from sim.analysis.summary import (
     FAN_SERIES,
     NUMERIC_OUTCOMES,
-    compare_rungs,
-    compare_table,
     describe_outcomes,
     distributions,
     fan_bands,
@@ -337,38 +335,3 @@ def stamped_analysis(rs: ResultSet) -> Analysis | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return result
-
-
-# ---------------------------------------------------------------- compare
-def compare_results(sets: list[ResultSet], outcomes: list[str]) -> tuple[pd.DataFrame,
-                                                                          pd.DataFrame]:
-    """Side-by-side outcome table and rung probabilities of several result sets."""
-    named = {unique_label(rs, sets): rs for rs in sets}
-    return compare_table(named, outcomes), compare_rungs(named)
-
-
-def unique_label(rs: ResultSet, sets: list[ResultSet]) -> str:
-    """The scenario name, or the folder name where two sets share a scenario."""
-    same = [s for s in sets if s.name == rs.name]
-    return rs.name if len(same) == 1 else rs.root.name
-
-
-COMPARE_SAMPLE = 20_000
-"""Runs per set drawn into the violins at most (their shape does not change beyond it)."""
-
-
-def write_compare(sets: list[ResultSet], outcomes: list[str], target: Path) -> Path:
-    table, rungs = compare_results(sets, outcomes)
-    named = {unique_label(rs, sets): rs.frame(
-        outcomes, sample=COMPARE_SAMPLE if rs.n_runs > COMPARE_SAMPLE else None)
-        for rs in sets}
-
-    def fill(tmp: Path) -> None:
-        table.to_csv(tmp / "compare_outcomes.csv", index=False)
-        rungs.to_csv(tmp / "compare_rungs.csv")
-        units = {o: BY_NAME[o].unit for o in outcomes}
-        render([FigureJob("compare", "plot_compare", (named, outcomes, units))], tmp,
-               ("png", "svg"))
-
-    replace_dir(target, fill, "compare", [rs.root for rs in sets])
-    return target

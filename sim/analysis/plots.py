@@ -69,7 +69,7 @@ VALUE_NAMES: dict[str, tuple[str, ...]] = {"rok_max_rung": ROK_RUNGS,
 
 SERIES_WORDS: dict[str, tuple[str, str]] = {s.name: (s.doc, s.unit) for s in SERIES}
 
-_UNIT_WORDS = {"0/1": "yes or no", "0-1": "0 to 1", "0-100": "index, 0 to 100",
+_UNIT_WORDS = {"0/1": "yes or no", "0-1": "level, 0 to 1", "0-100": "index, 0 to 100",
                "rung 0-4": "rung", "rung 0-2": "rung", "x": "multiplier",
                "category": "category"}
 
@@ -643,13 +643,15 @@ def plot_param_scatter(runs: Any, params: list[str], outcome: str, unit: str,
 
 # ---------------------------------------------------------------- comparison
 def plot_compare(dists: Mapping[str, Mapping[str, Distribution]],
-                 samples: Mapping[str, pd.DataFrame], outcomes: list[str]) -> Figure:
+                 samples: Mapping[str, pd.DataFrame], outcomes: list[str],
+                 note: str = "") -> Figure:
     """Each outcome across result sets, drawn by its kind: a yes/no as the probability of
     yes with its 95% interval; a few whole numbers (Seoul's rung) as the share of runs
     reaching at least each value, with intervals; a week as the share of runs in which the
     event has happened by each week, with bands; a level as violins with the median and
     the middle 90% (``samples``: runs of each set, at most a fixed number, for the
-    violins). ``dists`` are each set's distributions (:func:`summary.distributions`)."""
+    violins). ``dists`` are each set's distributions (:func:`summary.distributions`);
+    ``note`` ends the title (which runs were compared)."""
     names = list(dists)
     colours = {s: SET_COLOURS[i % len(SET_COLOURS)] for i, s in enumerate(names)}
     n = len(outcomes)
@@ -657,8 +659,8 @@ def plot_compare(dists: Mapping[str, Mapping[str, Distribution]],
     rows = int(np.ceil(n / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.9 * rows), squeeze=False,
                              layout="constrained")
-    fig.suptitle("Outcomes by result set (95% Monte Carlo intervals; violins: median and "
-                 "middle 90% of runs)")
+    fig.suptitle(wrap_title("Outcomes by result set (95% Monte Carlo intervals; violins: "
+                            f"median and middle 90% of runs{note})", 60 * cols))
     for ax, o in zip(axes.flat, outcomes, strict=False):
         chart = dists[names[0]][o].chart
         if chart == "flag":
@@ -700,7 +702,7 @@ def plot_compare(dists: Mapping[str, Mapping[str, Distribution]],
             ax.set_xticks([])
             ax.set(xlim=(-0.6, len(names) - 0.4), ylabel=unit_words(BY_NAME[o].unit))
             number_axis(ax.yaxis)
-        ax.set_title(wrap_title(outcome_title(o), 48), fontsize=9)
+        ax.set_title(wrap_title(outcome_title(o), 56), fontsize=9)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     handles = [Patch(color=colours[s], label=s) for s in names]

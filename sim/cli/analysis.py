@@ -210,6 +210,9 @@ def _compare_policies(args: argparse.Namespace, directory: Path) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     if len(args.dirs) == 1:
+        if args.shared_params:
+            raise UserError("--shared-params compares several result folders (give two or "
+                            "more)")
         return _compare_policies(args, user_path(args.dirs[0], "DIR"))
     if args.satisfice or args.better or args.reference:
         raise UserError("--satisfice, --better and --reference compare the policies of one "
@@ -220,19 +223,29 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = user_path(args.out, "--out") if args.out is not None else Path("results") / (
         "compare-" + safe_name("-".join(d.name for d in dirs)))
     check_replaceable(out, "compare", dirs)  # before any work
-    from sim.analysis.commands import compare_results, write_compare
+    from sim.analysis.compare import compare_results, write_compare
     from sim.analysis.results import load_results
     from sim.analysis.summary import with_uncertainty
 
-    sets = [load_results(d) for d in dirs]
-    table, rungs = compare_results(sets, outcomes)
-    ref = table.columns[-1]
+    c = compare_results([load_results(d) for d in dirs], outcomes, args.shared_params)
+    console.print(_frame_table(c.designs.drop(columns=["folder", "parameters"]),
+                               "what each set is"))
+    for name, row in c.designs.iterrows():
+        console.print(f"  {name} sweeps {row['swept']}: {row['parameters'] or '-'}",
+                      highlight=False, soft_wrap=True)
+    for text in c.differences:
+        console.print(f"warning: {text}", style="yellow", highlight=False, soft_wrap=True)
+    if c.restricted:
+        console.print("compared: only the runs with " + "; ".join(c.restricted),
+                      highlight=False, soft_wrap=True)
+    ref = c.table.columns[-1]
     for o in outcomes:
-        sub = table[table["outcome"] == o].set_index("set").drop(columns="outcome")
+        sub = c.table[c.table["outcome"] == o].set_index("set").drop(columns="outcome")
         sub = with_uncertainty(sub.rename(columns={ref: "differs (5-95% disjoint)"}))
         console.print(_frame_table(sub, o))
-    console.print(_frame_table(with_uncertainty(rungs), "P(South Korea's highest rung >= k)"))
-    write_compare(sets, outcomes, out)
+    console.print(_frame_table(with_uncertainty(c.rungs),
+                               "P(South Korea's highest rung >= k)"))
+    write_compare(c, out)
     console.print(f"wrote the comparison to {out}/")
     return 0
 
@@ -337,6 +350,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "one store of a policy sweep or branch")
     p.add_argument("--outcome", action="append", default=[], help="outcome (repeatable)")
     p.add_argument("--out", default=None, help="output folder (default results/compare-...)")
+    p.add_argument("--shared-params", action="store_true",
+                   help="several folders: compare only the runs inside the parameter space "
+                   "every set covers (the ranges all sweep; near the value the others fix "
+                   "for a parameter only some sweep); exit 2 if too few runs remain")
     _add_policy_options(p)
     p.set_defaults(func=cmd_compare)
 

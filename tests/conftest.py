@@ -62,8 +62,10 @@ def fast_figures(monkeypatch):
     """Figures as placeholder files, for tests of what commands do with folders and
     arguments (the figures themselves are tested in test_analysis_cli and test_cli)."""
     import sim.analysis.commands as commands
+    import sim.analysis.compare as compare
     import sim.batch.rundir as rundir
 
     monkeypatch.setattr(rundir, "plot_run", lambda *a, **k: None)
     monkeypatch.setattr(rundir, "save_figure", _stub_save)
     monkeypatch.setattr(commands, "render", _stub_render)
+    monkeypatch.setattr(compare, "render", _stub_render)

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from sim.analysis.defaults import KEY_OUTCOMES
+from sim.analysis.plots import fmt_share
 from sim.analysis.sensitivity import outcome_values, sobol_indices
 from sim.batch.designs import salib_problem
 from sim.cli import main
@@ -167,6 +168,60 @@ def test_compare_table_matches_each_store(stores, tmp_path, capsys) -> None:
     assert (out / "compare.png").exists()
 
 
+def test_compare_states_each_design_and_warns_when_they_differ(stores, tmp_path,
+                                                               capsys) -> None:
+    out = tmp_path / "cmp"
+    assert main(["compare", str(stores["lhs"]), str(stores["low"]), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    designs = pd.read_csv(out / "compare_designs.csv", index_col=0)
+    assert designs.loc["baseline", "runs"] == 60 and designs.loc["low-threshold", "runs"] == 20
+    assert designs.loc["baseline", "design"] == "lhs, 30 points x 2 replicates"
+    assert designs.loc["baseline", "swept"] == 25 and designs.loc["low-threshold", "swept"] == 4
+    assert "warning: the sets do not sweep the same parameters (swept: baseline 25, " \
+           "low-threshold 4)" in " ".join(printed.split())
+    # too few runs of the 25-parameter hypercube lie near the values the other fixes
+    assert main(["compare", str(stores["lhs"]), str(stores["low"]), "--shared-params",
+                 "--out", str(out)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "too few runs inside the parameter space every set covers" in err
+    assert "sweep every scenario over the same parameters" in err
+
+
+@pytest.fixture(scope="module")
+def overlapping(tmp_path_factory) -> dict[str, Path]:
+    """Two grids of the baseline: A over troop quality 0.3-1.0 and Seoul's offensive
+    threshold 0.5-0.9, B over troop quality 0.5-1.0 only (the threshold fixed at 0.65)."""
+    base = tmp_path_factory.mktemp("overlap")
+    common = ["--design", "grid", "--replicates", "10", "--weeks", "4", "--quiet",
+              "--executor", "serial", "--no-timeseries"]
+    assert main(["sweep", BASELINE, *common, "--param", "north_korea.troop_quality=0.3:1:3",
+                 "--param", "south_korea.offensive_threshold=0.5:0.9:21",
+                 "--out", str(base / "a")]) == 0
+    assert main(["sweep", BASELINE, *common, "--param", "north_korea.troop_quality=0.5:1:3",
+                 "--out", str(base / "b")]) == 0
+    return {"a": base / "a", "b": base / "b"}
+
+
+def test_compare_shared_params_keeps_the_runs_every_set_covers(overlapping, tmp_path,
+                                                               capsys) -> None:
+    out = tmp_path / "cmp"
+    assert main(["compare", str(overlapping["a"]), str(overlapping["b"]), "--shared-params",
+                 "--outcome", "escalation_peak", "--out", str(out)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "north_korea.troop_quality from 0.5 to 1" in printed
+    assert "south_korea.offensive_threshold within 5% of its range around 0.65" in printed
+    a = pd.read_parquet(overlapping["a"] / "runs")
+    kept = a[(a["north_korea.troop_quality"] >= 0.5)
+             & (a["south_korea.offensive_threshold"].between(0.65 - 0.02, 0.65 + 0.02))]
+    assert len(kept) == 2 * 2 * 10  # 2 qualities x 2 thresholds x 10 replicates
+    designs = pd.read_csv(out / "compare_designs.csv", index_col=0)
+    assert list(designs["runs compared"]) == [len(kept), 30]
+    table = pd.read_csv(out / "compare_outcomes.csv").set_index("set")
+    assert table.iloc[0]["median"] == pytest.approx(kept["escalation_peak"].median())
+    # one folder is a policy comparison: --shared-params needs several
+    assert main(["compare", str(overlapping["a"]), "--shared-params"]) == 2
+
+
 def test_report_is_self_contained_and_reuses_plot_and_analyze(stores, plotted,
                                                               analyzed) -> None:
     d = stores["lhs"]
@@ -174,10 +229,21 @@ def test_report_is_self_contained_and_reuses_plot_and_analyze(stores, plotted,
     analysis_before = {p.name: p.stat().st_mtime_ns for p in analyzed[0].iterdir()}
     assert main(["report", str(d)]) == 0
     page = (d / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == len(list(plotted.glob("*.png")))
-    assert "Scenario discovery" in page
-    assert "Provenance" in page
+    # every figure of plot and every chart of analyze (the sensitivity bars) embedded
+    assert page.count("data:image/png;base64,") == (len(list(plotted.glob("*.png")))
+                                                    + len(list(analyzed[0].glob("*.png"))))
+    # it opens with the answer: the summary, then the contents, then the sections
+    summary, contents = page.index("The answer in brief"), page.index("<h2>Contents</h2>")
+    assert summary < contents < page.index("<h2 id='provenance'>Provenance</h2>")
+    for anchor in ("provenance", "outcomes", "sensitivity", "discovery", "figures"):
+        assert f"<a href='#{anchor}'>" in page and f"id='{anchor}'" in page
+    head = page[summary:contents]
     runs = pd.read_parquet(d / "runs")
+    share = (runs["rok_max_rung"] >= 3).mean()
+    assert "South Korea sends defensive weapons (or more)</th>" in head
+    assert f"{fmt_share(share)} [" in head
+    assert "What drives it" in head and "Highest weekly escalation index" in head
+    assert "Scenario discovery" in page
     median = float(np.median(runs["casualties_ukraine"]))
     assert (f"{median:,.0f}" if median >= 1000 else f"{median:.4g}") + " [" in page
     assert "src=\"http" not in page

@@ -20,7 +20,6 @@ from sim.analysis.summary import (
     max_rung_probabilities,
     retaken_by_week,
     rung_probabilities,
-    weighted_kde,
     with_uncertainty,
 )
 from sim.analysis.uncertainty import quantile_ci_levels
@@ -141,16 +140,6 @@ def test_distribution_of_a_count_is_exact_and_of_a_level_is_binned() -> None:
     at = peak.ecdf_x[::97]
     expected = [(runs["escalation_peak"] <= x).mean() for x in at]
     np.testing.assert_allclose(peak.ecdf_p[::97], expected, atol=1 / n)
-
-
-def test_weighted_kde_equals_scipys_on_the_runs_themselves() -> None:
-    from scipy.stats import gaussian_kde
-
-    values = np.array([1.0, 1.0, 2.0, 4.0, 4.0, 4.0, 7.0])
-    points, counts = np.unique(values, return_counts=True)
-    at = np.linspace(0, 8, 50)
-    np.testing.assert_allclose(weighted_kde(points, counts.astype(float), len(values), at),
-                               gaussian_kde(values)(at), rtol=1e-10)
 
 
 # ---------------------------------------------------------------- a real store

@@ -17,7 +17,7 @@ from typing import Any
 
 STAMP = "stamp.json"
 
-FORMAT = 1
+FORMAT = 2
 """Bump when what plot or analyze write changes meaning, so old folders are recomputed."""
 
 

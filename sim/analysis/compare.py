@@ -77,7 +77,7 @@ def _range(p: dict[str, Any]) -> str:
     return f"{p['low']:,g} to {p['high']:,g}"
 
 
-def _design(rs: ResultSet) -> str:
+def design_words(rs: ResultSet) -> str:
     """A design in words: "lhs, 400 points x 5 replicates"."""
     if rs.kind == "run":
         return f"one run (seed {rs.manifest.get('base_seed')})"
@@ -96,7 +96,7 @@ def describe_designs(named: dict[str, ResultSet]) -> pd.DataFrame:
     rows = {}
     for label, rs in named.items():
         swept = _swept(rs)
-        rows[label] = {"folder": str(rs.root), "runs": rs.n_runs, "design": _design(rs),
+        rows[label] = {"folder": str(rs.root), "runs": rs.n_runs, "design": design_words(rs),
                        "weeks": rs.horizon, "swept": len(swept),
                        "parameters": "; ".join(f"{n} {_range(p)}" for n, p in swept.items())}
     frame = pd.DataFrame.from_dict(rows, orient="index")

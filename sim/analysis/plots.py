@@ -93,9 +93,9 @@ def fmt_share(p: float) -> str:
     if not np.isfinite(p):
         return "-"
     pct = 100 * p
-    if pct in (0.0, 100.0) or 1 <= pct <= 99:
+    if pct in (0.0, 100.0) or 10 <= pct <= 99:
         return f"{pct:.0f}%"
-    return f"{pct:.2g}%" if pct < 1 else f"{pct:.1f}%"
+    return f"{pct:.2g}%" if pct < 10 else f"{pct:.1f}%"
 
 
 def fmt_interval(p: float, lo: float, hi: float) -> str:

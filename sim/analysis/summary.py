@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.results import ResultSet, _ident
-from sim.analysis.uncertainty import proportion_se, quantile_ci_levels
-from sim.core.actors.south_korea import ROK_RUNGS
+from sim.analysis.uncertainty import proportion_se, quantile_ci_levels, wilson_interval
+from sim.core.actors.south_korea import ROK_RUNGS, RUNG_DEFENSIVE, RUNG_OFFENSIVE
 from sim.core.outcomes import BY_NAME, NUMERIC
 
 NUMERIC_OUTCOMES: list[str] = list(NUMERIC)
@@ -125,6 +125,53 @@ def chart_of(name: str, lo: float, hi: float) -> str:
     if kind == "count" and hi - lo <= SMALL_COUNT_SPAN:
         return "bars"
     return "level"
+
+
+HEADLINE_EVENTS: tuple[tuple[str, str], ...] = (
+    ("kursk_retaken = 1", "Kursk fully retaken by the horizon"),
+    (f"rok_max_rung >= {RUNG_DEFENSIVE}", "South Korea sends defensive weapons (or more)"),
+    (f"rok_max_rung >= {RUNG_OFFENSIVE}", "South Korea sends offensive weapons"),
+)
+"""The probabilities a principal asks about first (condition on the runs, words)."""
+
+HEADLINE_LEVELS: tuple[str, ...] = ("ukraine_area_end_km2", "casualties_north_korea",
+                                    "escalation_peak")
+"""The quantities a principal asks about first: the ground, the North's losses, how far
+the escalation went."""
+
+
+def headline(rs: ResultSet, policy: str | None = None) -> pd.DataFrame:
+    """The report's key numbers, over all runs or one policy's: each probability of
+    ``HEADLINE_EVENTS`` with its 95% Wilson interval, and the median of each quantity of
+    ``HEADLINE_LEVELS`` with its 95% interval and the middle 90% of runs (``q05``,
+    ``q95``). Rows by measure; columns ``kind`` (probability or median), ``estimate``,
+    ``lo``, ``hi``, ``q05``, ``q95``, ``unit``, ``runs``."""
+    where, params = ("WHERE policy = ?", [policy]) if policy is not None else ("", [])
+    counts = rs.query("SELECT count(*) AS n, " + ", ".join(
+        [f"count(*) FILTER ({cond}) AS e{i}" for i, (cond, _) in enumerate(HEADLINE_EVENTS)]
+        + [f"count(num({_ident(o)})) AS n{i}" for i, o in enumerate(HEADLINE_LEVELS)])
+        + f" FROM runs {where}", params).iloc[0]
+    n = int(counts["n"])
+    rows = {}
+    for i, (_, label) in enumerate(HEADLINE_EVENTS):
+        k = int(counts[f"e{i}"])
+        lo, hi = wilson_interval(k, n)
+        rows[label] = {"kind": "probability", "estimate": k / n if n else np.nan,
+                       "lo": float(lo), "hi": float(hi), "q05": np.nan, "q95": np.nan,
+                       "unit": "", "runs": n}
+    levels = {i: (0.05, 0.5, 0.95, *quantile_ci_levels(0.5, int(counts[f"n{i}"])))
+              for i in range(len(HEADLINE_LEVELS))}
+    q = rs.query("SELECT " + ", ".join(
+        f"quantile_cont(num({_ident(o)}), {_qlist(levels[i])}) AS q{i}"
+        for i, o in enumerate(HEADLINE_LEVELS)) + f" FROM runs {where}", params).iloc[0]
+    for i, o in enumerate(HEADLINE_LEVELS):
+        q05, med, q95, lo, hi = ([float(x) for x in q[f"q{i}"]] if counts[f"n{i}"]
+                                 else [np.nan] * 5)
+        rows[BY_NAME[o].doc] = {"kind": "median", "estimate": med, "lo": lo, "hi": hi,
+                                "q05": q05, "q95": q95, "unit": BY_NAME[o].unit, "runs": n}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "measure"
+    return frame
 
 
 @dataclass

@@ -44,4 +44,8 @@ def wilson_interval(k: np.ndarray | float, n: np.ndarray | float,
         denom = 1 + z * z / n
         centre = (p + z * z / (2 * n)) / denom
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # at k = 0 (k = n) the lower (upper) bound is exactly 0 (1); rounding leaves a hair
+    lo = np.where(k == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    hi = np.where(k == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    none = n == 0
+    return np.where(none, np.nan, lo), np.where(none, np.nan, hi)

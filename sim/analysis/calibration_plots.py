@@ -15,8 +15,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from sim.analysis.plots import PALETTE, plt, save_figure
+from sim.analysis.plots import (
+    PALETTE,
+    number_axis,
+    plt,
+    save_figure,
+    unit_words,
+    words,
+    wrap_title,
+)
 from sim.batch.designs import ParamSpec
 from sim.batch.observations import Entry
 from sim.batch.posterior import POSTERIOR, category_shares, read_manifest, spec_from_dict
@@ -69,6 +78,12 @@ def _maybe(path: Path) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.is_file() else None
 
 
+def _param_title(name: str) -> str:
+    """A parameter's name as a panel title: broken after its actor where it is too long
+    for a panel ("north_korea.\ncoordination_penalty")."""
+    return name.replace(".", ".\n", 1) if len(name) > 28 else name
+
+
 def _grid(n: int, cols: int = 4) -> tuple[Figure, np.ndarray]:
     cols = min(cols, max(n, 1))
     rows = int(np.ceil(max(n, 1) / cols))
@@ -98,7 +113,8 @@ def plot_marginals(cf: CalibrationFolder) -> Figure:
             ax.bar(x + 0.2, [shares[v] for v in s.values], 0.4, color=POST_COLOUR,
                    label="posterior")
             ax.set_xticks(x, [str(v) for v in s.values])
-            ax.set(title=s.name, ylabel="probability", ylim=(0, 1))
+            ax.set(ylabel="probability", ylim=(0, 1))
+            ax.set_title(_param_title(s.name), fontsize=9)
             continue
         assert s.low is not None and s.high is not None
         v = cf.posterior[s.name].to_numpy(dtype=float)
@@ -111,7 +127,9 @@ def plot_marginals(cf: CalibrationFolder) -> Figure:
         q05, q50, q95 = weighted_quantile(v, w, np.array([0.05, 0.5, 0.95]))
         ax.axvline(q50, color=PALETTE["neutral"], lw=1)
         ax.axvspan(q05, q95, color=POST_COLOUR, alpha=0.12)
-        ax.set(title=s.name, ylabel="density", xlim=(lo, hi))
+        ax.set(ylabel="density", xlim=(lo, hi))
+        ax.set_title(_param_title(s.name), fontsize=9)
+        number_axis(ax.xaxis, 4)
     axes.flat[0].legend(fontsize=8)
     return fig
 
@@ -161,6 +179,8 @@ def plot_pairs(cf: CalibrationFolder, most: int = 6) -> Figure:
             for s, axis in ((chosen[j], ax.xaxis), (chosen[i], ax.yaxis)):
                 if s.values is not None and (axis is ax.xaxis or i != j):
                     axis.set_ticks(range(len(s.values)), [str(v) for v in s.values])
+                elif s.values is None:
+                    number_axis(axis, 3)
             if i == n - 1:
                 ax.set_xlabel(chosen[j].name, fontsize=8)
             if j == 0 and i != j:
@@ -217,8 +237,9 @@ def plot_predictive(cf: CalibrationFolder) -> Figure:
     on_outcomes = [e for e in cf.entries if e.on_outcome]
     n = len(series) + (1 if on_outcomes else 0)
     fig, axes = _grid(n, cols=3)
-    fig.suptitle(f"{cf.manifest['scenario_name']}: predictive bands, prior (grey) and "
-                 "posterior (blue), against the record (points with ranges)")
+    fig.suptitle(wrap_title(f"{cf.manifest['scenario_name']}: predictive bands, prior (grey) "
+                            "and posterior (blue), against the record (points with ranges)",
+                            130))
     for ax, name in zip(axes.flat, series, strict=False):
         for label, colour, alpha in (("prior", PRIOR_COLOUR, 0.3), ("posterior", POST_COLOUR,
                                                                      0.3)):
@@ -239,8 +260,13 @@ def plot_predictive(cf: CalibrationFolder) -> Figure:
         if events:
             ax.margins(y=0.12 + 0.05 * events)  # room for the labels
         doc, unit = _UNITS.get(name, (name, ""))
-        ax.set(title=f"{doc}\n({name})", xlabel="week", ylabel=unit, xlim=(0, cf.weeks))
-        ax.title.set_fontsize(9)
+        ax.set(xlabel="week", ylabel=unit_words(unit), xlim=(0, cf.weeks))
+        # the doc in words, wrapped to the panel (long ones ran into their neighbours)
+        ax.set_title(f"{wrap_title(words(doc), 40)}\n({name})", fontsize=9)
+        if unit.startswith("rung") or unit in ("waves", "0/1"):  # whole numbers
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        else:
+            number_axis(ax.yaxis, 4)
     if on_outcomes:
         ax = axes.flat[len(series)]
         y = np.arange(len(on_outcomes))

@@ -268,7 +268,7 @@ def draw_perception(ax: Axes, series: Mapping[str, np.ndarray],
                         xytext=(-2, 2), textcoords="offset points", ha="right",
                         va="bottom", color="#555555")
         top = max(top, float(np.nanmax(thresholds)) + 0.08)
-    ax.set(title="South Korea: threat perception and rung thresholds",
+    ax.set(title="South Korea: threat perception\nagainst the rung thresholds",
            ylabel="perception (0 to 1)", ylim=(0, top))
     ax.legend(fontsize=8, loc="upper left")
 

@@ -9,7 +9,9 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib.figure import Figure
 
+from sim.analysis.plots import number_axis
 from sim.core.series import SERIES_INDEX
+from sim.core.south_korea import ROK_RUNGS
 
 #: Okabe-Ito colours for up to eight variants (the first is the reference).
 VARIANT_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#CC79A7",
@@ -17,9 +19,9 @@ VARIANT_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#CC79
 
 BRANCH_SERIES: dict[str, tuple[str, str]] = {
     "ukraine_area_km2": ("Ukrainian-held area of Kursk", "km²"),
-    "casualties_north_korea": ("North Korean casualties (cumulative)", "personnel"),
-    "rok_rung": ("South Korea's rung", "rung 0-4"),
-    "escalation_index": ("Escalation index", "0-100"),
+    "casualties_north_korea": ("North Korean casualties, cumulative", "soldiers"),
+    "rok_rung": ("South Korea's rung", ""),
+    "escalation_index": ("Escalation index", "index, 0 to 100"),
 }
 
 
@@ -44,5 +46,10 @@ def plot_branches(series: Mapping[str, np.ndarray], at_week: int, title: str) ->
                         label="before the branch")
         ax.axvline(at_week, color="#777777", ls=":", lw=1)
         ax.set(title=label, xlabel="week", ylabel=unit)
+        if name == "rok_rung":
+            ax.set_yticks(range(len(ROK_RUNGS)), [r.replace("_", " ") for r in ROK_RUNGS],
+                          fontsize=8)
+        else:
+            number_axis(ax.yaxis)
     axes[0, 0].legend(fontsize=8)
     return fig

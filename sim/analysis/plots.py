@@ -166,7 +166,7 @@ def _inches(fig: Figure, left: float, right: float, top: float, bottom: float,
                         bottom=bottom / h, wspace=wspace)
 
 
-def _err(p: np.ndarray | float, lo: np.ndarray | float,
+def error_bars(p: np.ndarray | float, lo: np.ndarray | float,
          hi: np.ndarray | float) -> np.ndarray:
     """An interval as error-bar lengths below and above the estimate (never negative:
     the bounds of a share of 0 or 1 round to a hair beyond it)."""
@@ -400,7 +400,7 @@ def _flag_figure(dist: Distribution, title: str, runs: str) -> Figure:
     k = np.array([yes, dist.values - yes])
     p = k / dist.values
     lo, hi = wilson_interval(k, dist.values)
-    ax.barh([0, 1], p, xerr=_err(p, lo, hi), color=[PALETTE["russia"], PALETTE["grey"]],
+    ax.barh([0, 1], p, xerr=error_bars(p, lo, hi), color=[PALETTE["russia"], PALETTE["grey"]],
             height=0.6, capsize=4)
     ax.set_yticks([0, 1], [f"yes: {fmt_interval(p[i], lo[i], hi[i])}" if i == 0 else
                            f"no: {fmt_interval(p[i], lo[i], hi[i])}" for i in (0, 1)])
@@ -427,12 +427,12 @@ def _bars_figure(dist: Distribution, title: str, unit: str, runs: str) -> Figure
     ax1, ax2 = fig.subplots(1, 2)
     p = k / n
     lo, hi = wilson_interval(k, n)
-    ax1.bar(x, p, yerr=_err(p, lo, hi), color=PALETTE["nato"], capsize=3 if len(x) <= 12
+    ax1.bar(x, p, yerr=error_bars(p, lo, hi), color=PALETTE["nato"], capsize=3 if len(x) <= 12
             else 0, width=0.7)
     ax1.set(ylabel="share of runs", title="share of runs at exactly this value")
     x2 = x[1:]
     p2, (lo2, hi2) = at_least[1:] / n, wilson_interval(at_least[1:], n)
-    ax2.errorbar(x2, p2, yerr=_err(p2, lo2, hi2), fmt="o-", color=PALETTE["russia"],
+    ax2.errorbar(x2, p2, yerr=error_bars(p2, lo2, hi2), fmt="o-", color=PALETTE["russia"],
                  capsize=3, ms=4)
     ax2.set(ylabel="share of runs", title="share of runs at this value or higher")
     for ax in (ax1, ax2):
@@ -669,7 +669,7 @@ def plot_compare(dists: Mapping[str, Mapping[str, Distribution]],
                 k = float(d.point_counts[d.points == 1].sum())
                 lo, hi = wilson_interval(k, d.values)
                 p = k / d.values
-                ax.errorbar([i], [p], yerr=_err(p, lo, hi), fmt="o", capsize=4,
+                ax.errorbar([i], [p], yerr=error_bars(p, lo, hi), fmt="o", capsize=4,
                             color=colours[s])
             ax.set(ylim=(0, 1), ylabel="share of runs", xlim=(-0.6, len(names) - 0.4))
             ax.set_xticks([])
@@ -725,7 +725,7 @@ def _compare_bars(ax: Axes, name: str, dists: list[Distribution],
         k = np.array([d.point_counts[d.points >= v].sum() for v in x], dtype=float)
         p = k / d.values
         lo, hi = wilson_interval(k, d.values)
-        ax.bar(x + (j - (len(dists) - 1) / 2) * width, p, width, yerr=_err(p, lo, hi),
+        ax.bar(x + (j - (len(dists) - 1) / 2) * width, p, width, yerr=error_bars(p, lo, hi),
                color=colour, capsize=2)
     labels = [textwrap.fill(value_label(name, v), 11) for v in x]
     ax.set_xticks(x, labels, fontsize=7 if names else 8)

@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.plots import compare_chart
 from sim.analysis.render import FigureJob, render
 from sim.analysis.results import ResultSet, _ident
 from sim.analysis.summary import compare_rungs, compare_table, distributions
@@ -288,7 +289,8 @@ class Comparison:
 def write_compare(c: Comparison, target: Path) -> Path:
     """The tables and the figure into ``target`` (replaced only if compare wrote it)."""
     dists = {label: distributions(rs, c.outcomes) for label, rs in c.named.items()}
-    levels = [o for o in c.outcomes if dists[next(iter(dists))][o].chart == "level"]
+    levels = [o for o in c.outcomes
+              if compare_chart([d[o] for d in dists.values()]) == "level"]
     samples = {label: rs.frame(levels, sample=COMPARE_SAMPLE
                                if rs.n_runs > COMPARE_SAMPLE else None)
                for label, rs in c.named.items()}

@@ -662,7 +662,7 @@ def plot_compare(dists: Mapping[str, Mapping[str, Distribution]],
     fig.suptitle(wrap_title("Outcomes by result set (95% Monte Carlo intervals; violins: "
                             f"median and middle 90% of runs{note})", 60 * cols))
     for ax, o in zip(axes.flat, outcomes, strict=False):
-        chart = dists[names[0]][o].chart
+        chart = compare_chart([dists[s][o] for s in names])
         if chart == "flag":
             for i, s in enumerate(names):
                 d = dists[s][o]
@@ -711,6 +711,14 @@ def plot_compare(dists: Mapping[str, Mapping[str, Distribution]],
     return fig
 
 
+def compare_chart(dists: Sequence[Distribution]) -> str:
+    """How one outcome is drawn across sets: by its chart where every set agrees, else as
+    violins (a count of prisoners can span a few values in one set and hundreds in
+    another)."""
+    charts = {d.chart for d in dists}
+    return charts.pop() if len(charts) == 1 else "level"
+
+
 def _compare_bars(ax: Axes, name: str, dists: list[Distribution],
                   colours: list[str]) -> None:
     """The share of runs reaching at least each value of a small count, one bar per set
@@ -748,7 +756,7 @@ def plot_sensitivity(sens: Sensitivity, label: str) -> Figure:
     whole = sens.warning and (sens.method == "forest" or (table["note"] != "").all())
     what = outcome_title(sens.outcome) if sens.outcome in BY_NAME else sens.outcome
     if sens.method == "sobol":
-        title = wrap_title(f"Sobol indices: {what} ({label})", 70)
+        title = wrap_title(f"Sobol indices: {what} ({label})", 88)
         if not whole:
             ok = (table["note"] == "").to_numpy()
             s1, st = table["S1"].where(ok), table["ST"].where(ok)
@@ -760,7 +768,7 @@ def plot_sensitivity(sens: Sensitivity, label: str) -> Figure:
         ax.set(xlabel="Sobol index (share of variance)")
     else:
         r2 = float(table["surrogate_r2"].iloc[0])
-        title = (wrap_title(f"Model-free importance: {what} ({label})", 70)
+        title = (wrap_title(f"Model-free importance: {what} ({label})", 88)
                  + "\nrandom-forest permutation importance, not a variance share; "
                  f"\nsurrogate's R² on runs it did not see: {r2:.2f}")
         if not whole:

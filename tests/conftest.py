@@ -65,7 +65,7 @@ def fast_figures(monkeypatch):
     import sim.analysis.compare as compare
     import sim.batch.rundir as rundir
 
-    monkeypatch.setattr(rundir, "plot_run", lambda *a, **k: None)
+    monkeypatch.setattr(rundir, "plot_scenario_run", lambda *a, **k: None)
     monkeypatch.setattr(rundir, "save_figure", _stub_save)
     monkeypatch.setattr(commands, "render", _stub_render)
     monkeypatch.setattr(compare, "render", _stub_render)

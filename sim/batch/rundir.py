@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.analysis.plots import plot_run, save_figure
+from sim.analysis.plots import plot_scenario_run, save_figure
 from sim.batch.outdir import MARKER, replace_dir
 from sim.batch.runner import RunResult
 from sim.core.scenario import Scenario
@@ -47,9 +47,7 @@ def write_run_dir(out: Path, scenario: Scenario, result: RunResult,
             "".join(f"week {w:>3}: {text}\n" for w, text in result.events)
         )
         (tmp / "scenario.json").write_text(scenario.model_dump_json(indent=2) + "\n")
-        marks = [(inj.week, inj.describe().removeprefix("inject: "))
-                 for inj in scenario.inject if inj.week is not None]
-        fig = plot_run(result.series, f"{scenario.name}, seed {result.seed}", marks)
+        fig = plot_scenario_run(result.series, scenario, f"{scenario.name}, seed {result.seed}")
         save_figure(fig, tmp / "timeseries", ("png",))
 
     out = replace_dir(Path(out), fill, "run", inputs)

@@ -293,13 +293,26 @@ def test_compare_figure_by_kind(store, tmp_path) -> None:
     assert (tmp_path / "cmp" / "compare.png").stat().st_size > 10_000
 
 
-def test_sensitivity_charts_are_readable(store) -> None:
-    from sim.analysis.commands import analyze_results
+def test_sensitivity_charts_are_readable() -> None:
+    """The chart of each kind of sensitivity (its numbers are tested in
+    test_sensitivity): a ranking over the baseline's 25 parameters, Sobol indices with an
+    unreliable one, and a warning in place of the numbers."""
+    from sim.analysis.sensitivity import Sensitivity
+    from sim.core.scenario import load_scenario
 
-    rs = load_results(store)
-    analysis = analyze_results(rs, ["escalation_peak", "rok_max_rung"], "defensive", 0.75)
-    for sens in analysis.sensitivity.values():
-        check(plots.plot_sensitivity(sens, rs.name))
+    names = list(load_scenario(BASELINE).sweep)
+    rng = np.random.default_rng(0)
+    v = np.sort(rng.uniform(0, 0.4, len(names)))[::-1]
+    forest = pd.DataFrame({"importance": v, "spread": v / 10, "surrogate_r2": 0.8},
+                          index=pd.Index(names, name="parameter"))
+    sobol = pd.DataFrame({"S1": v / 2, "S1_conf": v / 10, "ST": v, "ST_conf": v / 10,
+                          "note": ["", "unreliable: interval wider than ±0.2", *[""] * 23]},
+                         index=pd.Index(names, name="parameter"))
+    for sens in (Sensitivity("escalation_peak", "forest", forest, "n"),
+                 Sensitivity("rok_max_rung", "sobol", sobol, "n"),
+                 Sensitivity("tech_level", "forest", forest, "n",
+                             "the surrogate explains nothing: held-out R² -0.1")):
+        check(plots.plot_sensitivity(sens, "baseline"))
 
 
 def test_policy_branch_and_view_figures_are_readable(policy_store, baseline) -> None:

@@ -756,7 +756,7 @@ def plot_sensitivity(sens: Sensitivity, label: str) -> Figure:
     whole = sens.warning and (sens.method == "forest" or (table["note"] != "").all())
     what = outcome_title(sens.outcome) if sens.outcome in BY_NAME else sens.outcome
     if sens.method == "sobol":
-        title = wrap_title(f"Sobol indices: {what} ({label})", 88)
+        title = wrap_title(what, 60) + f"\nSobol indices ({label})"
         if not whole:
             ok = (table["note"] == "").to_numpy()
             s1, st = table["S1"].where(ok), table["ST"].where(ok)
@@ -768,9 +768,9 @@ def plot_sensitivity(sens: Sensitivity, label: str) -> Figure:
         ax.set(xlabel="Sobol index (share of variance)")
     else:
         r2 = float(table["surrogate_r2"].iloc[0])
-        title = (wrap_title(f"Model-free importance: {what} ({label})", 88)
-                 + "\nrandom-forest permutation importance, not a variance share; "
-                 f"\nsurrogate's R² on runs it did not see: {r2:.2f}")
+        title = (wrap_title(what, 60) + "\n" + wrap_title(
+            f"model-free importance ({label}): random-forest permutation importance, not "
+            f"a variance share; the surrogate's R² on runs it did not see: {r2:.2f}", 64))
         if not whole:
             ax.barh(y, table["importance"], 0.6, xerr=table["spread"], color=PALETTE["nato"],
                     label="permutation importance (± spread of two samples)")

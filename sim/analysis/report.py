@@ -155,9 +155,10 @@ def _question(rs: ResultSet) -> str:
     what = _description(rs)
     scenario = f"<b>{html.escape(rs.name)}</b>" + (f": {html.escape(what)}" if what else "")
     if rs.kind == "run":
-        return (f"<p>{scenario}</p><p>One run of {rs.horizon} weeks "
-                f"({html.escape(design_words(rs))}): what happened in it. One run is one "
-                "possible future, not a probability; sweep the scenario for those.</p>")
+        return (f"<p>{scenario}</p><p>One run of {rs.horizon} weeks (seed "
+                f"{html.escape(str(rs.manifest.get('base_seed')))}): what happened in it. "
+                "One run is one possible future, not a probability; sweep the scenario for "
+                "those.</p>")
     swept = [p for p in rs.param_names if p != "policy"]
     failed = f" ({rs.n_failed:,} failed runs left out)" if rs.n_failed else ""
     return (f"<p>{scenario}</p><p>How likely is each outcome, and what drives it, across "

@@ -10,8 +10,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.analysis.plots import number_axis
+from sim.core.actors.south_korea import ROK_RUNGS
 from sim.core.series import SERIES_INDEX
-from sim.core.south_korea import ROK_RUNGS
 
 #: Okabe-Ito colours for up to eight variants (the first is the reference).
 VARIANT_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#CC79A7",

@@ -34,10 +34,10 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.analysis.uncertainty import wilson_interval
-from sim.core.nato import NATO_RUNGS
+from sim.core.actors.nato import NATO_RUNGS
+from sim.core.actors.south_korea import ROK_RUNGS, RUNG_DEFENSIVE, RUNG_OFFENSIVE
 from sim.core.outcomes import BY_NAME
 from sim.core.series import SERIES
-from sim.core.south_korea import ROK_RUNGS, RUNG_DEFENSIVE, RUNG_OFFENSIVE
 
 if TYPE_CHECKING:
     from sim.analysis.sensitivity import Sensitivity
@@ -283,10 +283,10 @@ def rung_thresholds(scenario: Scenario, weeks: int) -> np.ndarray:
     """The perception Seoul's rule needs for each rung 1-4, week by week (shape (weeks + 1,
     4)): the scenario's thresholds raised by covert diplomacy, and changed from an
     inject's week on where one sets them. Read off the model itself, stepped week by week
-    (:func:`sim.core.south_korea.thresholds`, what the rule compares perception with), so
+    (:func:`sim.core.actors.south_korea.thresholds`, what the rule compares perception with), so
     the figure cannot disagree with the rule; they depend on parameters only, not on luck,
     so any seed gives them."""
-    from sim.core import south_korea
+    from sim.core.actors import south_korea
     from sim.core.model import EscalationModel
 
     model = EscalationModel(scenario, rng=0, weeks=weeks)

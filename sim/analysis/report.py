@@ -55,8 +55,8 @@ from sim.analysis.summary import (
     with_uncertainty,
 )
 from sim.batch.store import atomic_write_bytes
+from sim.core.actors.south_korea import ROK_RUNGS
 from sim.core.outcomes import BY_NAME
-from sim.core.south_korea import ROK_RUNGS
 from sim.errors import UserError
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}

@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.batch.designs import specs_for
 from sim.batch.observations import excess, parse_record
 from sim.batch.priors import Prior
+from sim.batch.specs import specs_for
 from sim.core.engine import run_batch
 from sim.core.scenario import load_scenario
 from sim.core.series import SERIES_INDEX

@@ -32,13 +32,13 @@ from pathlib import Path
 import mesa
 import psutil
 
-from sim.batch.designs import specs_for
 from sim.batch.executors import default_workers
-from sim.batch.runner import derive_seed
+from sim.batch.specs import specs_for
 from sim.batch.sweep import SweepSpec, plan_points
 from sim.core.engine import run_batch
 from sim.core.model import EscalationModel
 from sim.core.scenario import load_scenario
+from sim.core.seeds import derive_seed
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"

@@ -63,7 +63,7 @@ def fast_figures(monkeypatch):
     arguments (the figures themselves are tested in test_analysis_cli and test_cli)."""
     import sim.analysis.commands as commands
     import sim.analysis.compare as compare
-    import sim.batch.rundir as rundir
+    import sim.cli.rundir as rundir
 
     monkeypatch.setattr(rundir, "plot_scenario_run", lambda *a, **k: None)
     monkeypatch.setattr(rundir, "save_figure", _stub_save)

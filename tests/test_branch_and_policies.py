@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from sim.batch.branch import Variant, paired_differences, run_branches
-from sim.batch.runner import derive_seed
 from sim.cli import main
 from sim.core.engine import run_batch
 from sim.core.moves import Inject
 from sim.core.scenario import Scenario
+from sim.core.seeds import derive_seed
 from tests.conftest import ROOT
 
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.batch.designs import ParamSpec, build_design, parse_param, specs_for
+from sim.batch.designs import build_design
+from sim.batch.specs import ParamSpec, parse_param, specs_for
 from sim.core.scenario import Scenario
 from sim.errors import UserError
 

@@ -10,8 +10,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.batch.rundir import json_safe
 from sim.cli import main
+from sim.cli.rundir import json_safe
 from sim.core.actors import south_korea
 from sim.core.model import EscalationModel
 from sim.core.scenario import Scenario, load_scenario, parse_scenario

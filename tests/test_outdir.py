@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.batch.outdir import MARKER, check_replaceable, user_path
 from sim.cli import main
 from sim.errors import UserError
+from sim.outdir import MARKER, check_replaceable, user_path
 from tests.conftest import ROOT
 
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")

@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.analysis.results import load_results
-from sim.batch.records import runs_schema
 from sim.batch.store import Store, StoreWarning
+from sim.batch.tables import runs_schema
 from sim.cli import main
 from tests.conftest import ROOT
 

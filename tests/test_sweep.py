@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.batch.runner import derive_seed, run_scenario
+from sim.batch.runner import run_scenario
 from sim.cli import main
 from sim.core.scenario import load_scenario
+from sim.core.seeds import derive_seed
 from tests.conftest import ROOT
 
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")

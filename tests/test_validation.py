@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.batch.designs import Design, ParamSpec, build_design, parse_param, salib_problem
+from sim.batch.designs import Design, build_design, salib_problem
 from sim.batch.executors import default_workers, useful_workers
-from sim.batch.runner import derive_seed
+from sim.batch.specs import ParamSpec, parse_param
 from sim.batch.sweep import MAX_RUNS, iter_tasks
 from sim.cli import main
 from sim.core.scenario import Scenario, load_scenario
+from sim.core.seeds import derive_seed
 from sim.errors import ScenarioError, UserError
 from tests.conftest import ROOT
 

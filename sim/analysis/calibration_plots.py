@@ -26,9 +26,9 @@ from sim.analysis.plots import (
     words,
     wrap_title,
 )
-from sim.batch.designs import ParamSpec
 from sim.batch.observations import Entry
-from sim.batch.posterior import POSTERIOR, category_shares, read_manifest, spec_from_dict
+from sim.batch.posterior import POSTERIOR, category_shares, read_manifest
+from sim.batch.specs import ParamSpec, spec_from_dict
 from sim.core.series import SERIES
 from sim.errors import UserError
 

@@ -38,9 +38,9 @@ from sim.analysis.summary import (
     retaken_by_week,
     rung_probabilities,
 )
-from sim.batch.outdir import replace_dir
 from sim.core.outcomes import BY_NAME
 from sim.errors import UserError
+from sim.outdir import replace_dir
 
 if TYPE_CHECKING:
     from sim.core.scenario import Scenario

@@ -23,17 +23,17 @@ import numpy as np
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.batch.outdir import check_location
-from sim.batch.records import columns_digest, runs_schema, runs_table, series_table
-from sim.batch.runner import derive_seed
 from sim.batch.store import FORMAT_VERSION, IDENTITY_KEY, Store, sweep_status
 from sim.batch.sweep import git_commit, versions
+from sim.batch.tables import columns_digest, runs_schema, runs_table, series_table
 from sim.core import engine, injects
 from sim.core.moves import Inject
 from sim.core.outcomes import NAMES, outcome_columns
 from sim.core.paramtable import Params
 from sim.core.scenario import Scenario, check_changeable
+from sim.core.seeds import derive_seed
 from sim.errors import UserError
+from sim.outdir import check_location
 
 MAX_VARIANTS = 50
 

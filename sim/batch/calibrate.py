@@ -57,15 +57,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from sim.batch.designs import ParamSpec
 from sim.batch.evaluate import Evaluated, evaluate
 from sim.batch.executors import make_executor
 from sim.batch.observations import Entry, Record, excess
 from sim.batch.posterior import MANIFEST, POSTERIOR, category_shares, weighted_quantile
 from sim.batch.priors import Prior
-from sim.batch.runner import derive_seed
+from sim.batch.specs import ParamSpec
 from sim.batch.store import atomic_write_bytes, write_table
 from sim.core.scenario import Scenario, parse_scenario
+from sim.core.seeds import derive_seed
 from sim.errors import UserError
 
 FORMAT_VERSION = 1

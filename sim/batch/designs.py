@@ -1,4 +1,4 @@
-"""Experimental designs over a scenario's uncertain parameters.
+r"""Experimental designs over a scenario's uncertain parameters.
 
 Every design is drawn on the unit hypercube and then mapped onto each parameter's range,
 so one mapping serves all of them: floats scale linearly, integers round, categories take
@@ -7,144 +7,23 @@ the value whose equal-width slice of [0, 1) the draw falls in. The samplers are 
 the product of each parameter's levels, in ``itertools.product`` order, each point decoded
 from its index (:class:`Design`), so that no design is ever held as a list of points.
 
-Parameter metadata lives in the schema (:mod:`sim.core.scenario`): a swept range is checked
-by the same function whether it comes from a scenario's ``[sweep]`` table or ``--param``,
-and :func:`salib_problem` is the one builder of SALib problems (sampling and analysis).
+The swept parameters are :class:`~sim.batch.specs.ParamSpec`\ s; :func:`salib_problem` is the
+one builder of SALib problems (sampling and analysis).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
 
-from sim.core.scenario import Scenario, SweepRange, check_sweep_range
+from sim.batch.specs import ParamSpec, as_array
 from sim.errors import UserError
 
 Method = Literal["grid", "mc", "lhs", "sobol", "posterior"]
 METHODS: tuple[str, ...] = ("grid", "mc", "lhs", "sobol", "posterior")
-DEFAULT_LEVELS = 3
-"""Grid levels for a numeric parameter that gives none (low, middle, high)."""
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    """One swept parameter: its dotted name, kind and range (or categorical values)."""
-
-    name: str
-    kind: Literal["float", "int", "category"]
-    low: float | None = None
-    high: float | None = None
-    levels: int | None = None
-    values: tuple[Any, ...] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["values"] = list(self.values) if self.values is not None else None
-        return d
-
-    def from_unit(self, u: np.ndarray) -> np.ndarray:
-        """Map draws on [0, 1] onto this parameter's range (an array: int64, float64, or
-        object for categorical values)."""
-        if self.values is not None:
-            k = len(self.values)
-            idx = np.minimum((u * k).astype(np.int64), k - 1)
-            return _as_array(self, self.values)[idx]
-        assert self.low is not None and self.high is not None
-        x = self.low + u * (self.high - self.low)
-        if self.kind == "int":
-            return np.rint(x).astype(np.int64)
-        return x.astype(np.float64)
-
-    def grid_levels(self) -> list[Any]:
-        """The values a full-factorial grid visits."""
-        if self.values is not None:
-            return list(self.values)
-        n = self.levels or DEFAULT_LEVELS
-        vals = self.from_unit(np.linspace(0.0, 1.0, n)).tolist()
-        return list(dict.fromkeys(vals))  # integers may collapse: keep each once
-
-
-MAX_LEVELS = 10_000
-"""Most grid levels of one parameter (a finer grid is a sampled design's job)."""
-
-
-@dataclass(frozen=True)
-class PosteriorSpec(ParamSpec):
-    """A parameter drawn from a calibration's posterior sample (``--design posterior``):
-    ``source`` is the calibration folder and ``digest`` its posterior file's hash, so that
-    a resume against a re-run calibration is refused. low/high/values are the prior's."""
-
-    source: str = ""
-    digest: str = ""
-
-
-def spec_from_range(name: str, rng: SweepRange, origin: str) -> ParamSpec:
-    """Check a sweep range against the parameter's schema (the one check that the
-    scenario's ``[sweep]`` table also uses) and build its spec."""
-    try:
-        kind = check_sweep_range(name, rng)
-    except ValueError as exc:
-        raise UserError(f"{origin}: {exc}") from None
-    if kind == "category":
-        assert rng.values is not None
-        return ParamSpec(name, "category", values=tuple(rng.values))
-    if rng.levels is not None and rng.levels > MAX_LEVELS:
-        raise UserError(f"{origin}: {name}: {rng.levels:,} levels; at most {MAX_LEVELS:,}",
-                        hint="use --design lhs or mc for a fine spread of values")
-    return ParamSpec(name, kind, rng.low, rng.high, rng.levels)  # type: ignore[arg-type]
-
-
-_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_RANGE = re.compile(rf"^({_NUM}):({_NUM})(?::(\d+))?$")
-
-
-def parse_param(text: str) -> ParamSpec:
-    """``--param name=low:high[:levels]`` or the categorical ``--param name=a,b,c``."""
-    origin = f"--param {text}"
-    name, sep, spec = text.partition("=")
-    name, spec = name.strip(), spec.strip()
-    if not sep or not name or not spec:
-        raise UserError(f"{origin}: expected name=low:high[:levels] or name=a,b,c")
-    m = _RANGE.match(spec)
-    try:
-        if m:
-            low, high, levels = float(m[1]), float(m[2]), m[3]
-            rng = SweepRange(low=low, high=high, levels=int(levels) if levels else None)
-        elif ":" in spec:
-            raise UserError(f"{origin}: expected low:high[:levels] with numbers, got '{spec}'")
-        else:
-            from sim.core.scenario import parse_value
-
-            values = [parse_value(v.strip()) for v in spec.split(",") if v.strip()]
-            rng = SweepRange(values=values)
-    except ValueError as exc:  # pydantic: inverted/empty range, levels < 2, mixed values
-        msg = exc.errors()[0]["msg"] if hasattr(exc, "errors") else str(exc)
-        raise UserError(f"{origin}: {msg.removeprefix('Value error, ')}") from None
-    except OverflowError:  # 1e999
-        raise UserError(f"{origin}: expected finite numbers") from None
-    return spec_from_range(name, rng, origin)
-
-
-def specs_for(scenario: Scenario, params: list[str], origin: str) -> list[ParamSpec]:
-    """The swept parameters: the ``--param`` list if given, else the scenario's [sweep]."""
-    if params:
-        specs = [parse_param(p) for p in params]
-    else:
-        specs = [spec_from_range(n, r, f"{origin} [sweep]") for n, r in scenario.sweep.items()]
-    if not specs:
-        raise UserError(
-            f"{origin}: nothing to sweep: the scenario has no [sweep] table and no --param "
-            "was given"
-        )
-    names = [s.name for s in specs]
-    if len(set(names)) != len(names):
-        raise UserError(f"{origin}: a parameter is swept twice: {names}")
-    return specs
 
 
 def salib_problem(params: Sequence[ParamSpec | dict[str, Any]], unit: bool = False,
@@ -218,7 +97,7 @@ class Design:
             from sim.batch.posterior import posterior_points
 
             points = posterior_points(self.specs, self.samples, self.seed)
-            self._drawn = {s.name: _as_array(s, [p[s.name] for p in points])
+            self._drawn = {s.name: as_array(s, [p[s.name] for p in points])
                            for s in self.specs}
         return self._drawn
 
@@ -247,7 +126,7 @@ class Design:
             out: dict[str, np.ndarray] = {}
             for spec, levels in zip(reversed(self.specs), reversed(self._levels),
                                     strict=True):
-                out[spec.name] = _as_array(spec, levels)[idx % len(levels)]
+                out[spec.name] = as_array(spec, levels)[idx % len(levels)]
                 idx //= len(levels)
             return {s.name: out[s.name] for s in self.specs}
         if self.method == "posterior":
@@ -261,16 +140,6 @@ class Design:
         lists = [cols[s.name].tolist() for s in self.specs]
         names = [s.name for s in self.specs]
         return [dict(zip(names, row, strict=True)) for row in zip(*lists, strict=True)]
-
-
-def _as_array(spec: ParamSpec, values: Sequence[Any]) -> np.ndarray:
-    if spec.kind == "int":
-        return np.asarray(values, dtype=np.int64)
-    if spec.kind == "float":
-        return np.asarray(values, dtype=np.float64)
-    arr = np.empty(len(values), dtype=object)
-    arr[:] = list(values)
-    return arr
 
 
 def build_design(

@@ -29,14 +29,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.batch.designs import specs_for
 from sim.batch.evaluate import evaluate
 from sim.batch.executors import make_executor
 from sim.batch.observations import Entry, Record, censor, check_horizon, horizon
-from sim.batch.posterior import load_posterior, read_manifest, resample, spec_from_dict
+from sim.batch.posterior import load_posterior, read_manifest, resample
 from sim.batch.priors import Prior
-from sim.batch.runner import derive_seed
+from sim.batch.specs import spec_from_dict, specs_for
 from sim.core.scenario import Scenario, parse_scenario
+from sim.core.seeds import derive_seed
 from sim.errors import UserError
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.batch.designs import ParamSpec, PosteriorSpec
+from sim.batch.specs import ParamSpec, PosteriorSpec, spec_from_dict
 from sim.errors import UserError
 
 MANIFEST = "manifest.json"
@@ -59,13 +59,6 @@ def _py(v: Any, s: ParamSpec) -> Any:
     if s.values is not None:
         return next((c for c in s.values if c == v or str(c) == str(v)), v)
     return int(v) if s.kind == "int" else float(v)
-
-
-def spec_from_dict(d: dict[str, Any]) -> ParamSpec:
-    """A ParamSpec back from its manifest form."""
-    return ParamSpec(name=d["name"], kind=d["kind"], low=d.get("low"), high=d.get("high"),
-                     levels=d.get("levels"),
-                     values=tuple(d["values"]) if d.get("values") is not None else None)
 
 
 def read_manifest(root: Path) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.batch.designs import ParamSpec
+from sim.batch.specs import ParamSpec
 
 
 @dataclass(frozen=True)

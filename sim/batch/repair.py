@@ -221,8 +221,9 @@ def _drop_duplicates(store: Store) -> list[str]:
 
 
 def _rebuild_points(store: Store, identity: dict[str, Any]) -> None:
-    from sim.batch.designs import Design, ParamSpec, PosteriorSpec
-    from sim.batch.records import param_type
+    from sim.batch.designs import Design
+    from sim.batch.specs import ParamSpec, PosteriorSpec
+    from sim.batch.tables import param_type
 
     design = identity["design"]
     specs = [(PosteriorSpec if "source" in d else ParamSpec)(

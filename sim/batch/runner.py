@@ -1,7 +1,8 @@
-"""Run one scenario with one seed, in process, and return plain data.
+"""Run one scenario with one seed in the Mesa model, in process, and return plain data.
 
-This is the single entry point that the CLI, the sweep executors and the benchmarks share,
-so a run is the same computation whoever asks for it.
+The one entry point for a single run that ``wargame run``, the tests and the benchmarks
+share, so a single run is the same computation whoever asks for it. Many runs go through
+the batch engine instead (:func:`sim.core.engine.run_batch`), which steps the same rules.
 """
 
 from __future__ import annotations
@@ -16,23 +17,12 @@ from sim.core.scenario import Scenario
 
 @dataclass
 class RunResult:
-    """What one run produced: the outcome record, the weekly series and the event log."""
+    """What one run produced: its outcomes, the weekly series and the event log."""
 
     seed: int
     outcomes: dict[str, Any]
     series: dict[str, np.ndarray]
     events: list[tuple[int, str]] = field(default_factory=list)
-
-
-def derive_seed(base_seed: int, point: int, replicate: int) -> int:
-    """The seed of run (point, replicate) of a sweep with ``base_seed``.
-
-    Derived with numpy's ``SeedSequence`` (entropy = base seed, spawn key = (point,
-    replicate)), so streams are independent, any run can be re-run alone with
-    ``wargame run --seed <seed>``, and the result does not depend on which worker ran it.
-    """
-    ss = np.random.SeedSequence(entropy=base_seed, spawn_key=(point, replicate))
-    return int(ss.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
 def run_scenario(scenario: Scenario, seed: int, weeks: int | None = None) -> RunResult:

@@ -14,7 +14,7 @@ Why this shape: every part file is written to a temporary name and renamed, so a
 sweep never leaves a corrupt file; a runs part is the commit point (its timeseries twin,
 same number, is written first and removed on resume if the runs part never appeared), so
 resume can trust "a run is done iff its row is in runs/", and readers read only committed
-parts. Every runs part has the same Arrow schema (:mod:`sim.batch.records`), which also
+parts. Every runs part has the same Arrow schema (:mod:`sim.batch.tables`), which also
 carries the sweep's identity (:data:`IDENTITY_KEY`: scenario, design, seed) so that a lost
 manifest can be rebuilt from the parts. One writer at a time: :meth:`Store.lock`. Any
 Parquet reader opens it: ``pd.read_parquet("results/x/runs")``.
@@ -399,7 +399,7 @@ class Store:
         """Refuse a manifest or runs that this code did not write in a shape it reads:
         the design's parameters, the id, status and outcome ``columns`` of the runs must be
         there (a DataFrame of the runs will do as ``columns``)."""
-        from sim.batch.records import ID_COLUMNS, STATUS_COLUMNS
+        from sim.batch.tables import ID_COLUMNS, STATUS_COLUMNS
         from sim.core.outcomes import NAMES
 
         design = manifest.get("design")

@@ -36,11 +36,9 @@ import numpy as np
 import pyarrow as pa
 
 from sim.batch.adaptive import replicate_rounds, verdict
-from sim.batch.designs import Design, ParamSpec
+from sim.batch.designs import Design
 from sim.batch.executors import make_executor, probe_scheduler, useful_workers
-from sim.batch.outdir import check_location
-from sim.batch.records import columns_digest, param_type, runs_schema, runs_table, series_table
-from sim.batch.runner import derive_seed
+from sim.batch.specs import ParamSpec
 from sim.batch.store import (
     FORMAT_VERSION,
     IDENTITY_KEY,
@@ -50,12 +48,15 @@ from sim.batch.store import (
     identity_of,
     sweep_status,
 )
+from sim.batch.tables import columns_digest, param_type, runs_schema, runs_table, series_table
 from sim.core.engine import run_batch
 from sim.core.moves import Policy
 from sim.core.outcomes import NAMES, outcomes_of
 from sim.core.policies import apply_policy
 from sim.core.scenario import Scenario
+from sim.core.seeds import derive_seed
 from sim.errors import UserError
+from sim.outdir import check_location
 
 MAX_RUNS = 10_000_000
 """Runs in one sweep at most. A larger study is several sweeps (different --seed)."""

@@ -9,9 +9,9 @@ from rich.table import Table
 
 from sim.analysis.defaults import EVENT, KEY_OUTCOMES, MIN_DENSITY, check_outcomes
 from sim.analysis.discovery import EVENTS
-from sim.batch.outdir import check_replaceable, replace_dir, safe_name, user_path
 from sim.cli.common import console, format_value
 from sim.errors import UserError
+from sim.outdir import check_replaceable, replace_dir, safe_name, user_path
 
 # The analysis stack (pandas, DuckDB, matplotlib, scikit-learn, SALib, EMA Workbench) is
 # imported inside the commands: `wargame --help` and the other commands should not pay for

@@ -6,7 +6,6 @@ import argparse
 import shlex
 import sys
 
-from sim.batch.outdir import replace_dir, user_path
 from sim.cli.common import (
     add_scenario_args,
     check_count,
@@ -18,6 +17,7 @@ from sim.cli.common import (
     scenario_from_args,
 )
 from sim.core.scenario import parse_assignments, read_scenario_text
+from sim.outdir import replace_dir, user_path
 
 #: Outcomes whose paired differences the command prints.
 PRINTED = ("ukraine_area_end_km2", "casualties_north_korea", "escalation_peak",

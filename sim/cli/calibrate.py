@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 from sim.batch.executors import EXECUTORS, default_workers
-from sim.batch.outdir import check_location, replace_dir, user_path
 from sim.cli.common import console, err_console, format_value, resolve_scenario_path
 from sim.core.scenario import load_scenario, parse_assignments
 from sim.errors import UserError
+from sim.outdir import check_location, replace_dir, user_path
 
 # pyabc (~3 s to import), pandas and matplotlib are imported inside the commands.
 
@@ -91,8 +91,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         from sim.batch.executors import start_forkserver
 
         start_forkserver()
-    from sim.batch.designs import specs_for
     from sim.batch.priors import Prior
+    from sim.batch.specs import specs_for
 
     path = resolve_scenario_path(args.scenario)
     overrides = parse_assignments(args.overrides)

@@ -18,7 +18,6 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from sim.batch.outdir import user_path
 from sim.core.scenario import (
     Scenario,
     load_scenario,
@@ -26,6 +25,7 @@ from sim.core.scenario import (
     parse_assignments,
 )
 from sim.errors import UserError
+from sim.outdir import user_path
 
 # Wide when piped (rich would wrap tables at 80 columns); the terminal's width when a TTY.
 console = Console(width=None if sys.stdout.isatty() else 160, markup=False, emoji=False,

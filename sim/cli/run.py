@@ -34,9 +34,9 @@ from sim.errors import UserError
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.batch.outdir import check_replaceable, user_path
-    from sim.batch.rundir import write_run_dir
     from sim.batch.runner import run_scenario
+    from sim.cli.rundir import write_run_dir
+    from sim.outdir import check_replaceable, user_path
 
     stored = None
     inputs: list[Path] = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from sim.batch.outdir import user_path
 from sim.cli.common import console, err_console
+from sim.outdir import user_path
 
 
 def cmd_check(args: argparse.Namespace) -> int:

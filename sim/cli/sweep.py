@@ -6,9 +6,9 @@ import argparse
 import shlex
 import sys
 
-from sim.batch.designs import METHODS, specs_for
+from sim.batch.designs import METHODS
 from sim.batch.executors import EXECUTORS, default_workers, start_forkserver, useful_workers
-from sim.batch.outdir import user_path
+from sim.batch.specs import specs_for
 from sim.cli.common import (
     check_count,
     check_seed,
@@ -20,6 +20,7 @@ from sim.cli.common import (
 )
 from sim.core.scenario import load_scenario, parse_assignments, read_scenario_text
 from sim.errors import UserError
+from sim.outdir import user_path
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

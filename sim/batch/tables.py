@@ -1,4 +1,5 @@
-"""Run records as Arrow tables with one fixed schema per sweep.
+"""A store's tables: the rows of runs and of weekly series as Arrow tables, with one fixed
+schema per sweep.
 
 Why a fixed schema: every Parquet part of a store must have the same columns and types, so
 that plain ``pd.read_parquet(dir)`` or DuckDB over ``runs/*.parquet`` never drops or

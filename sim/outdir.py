@@ -10,6 +10,9 @@ its ``--out`` with :func:`check_location`.
 
 Path arguments are read as a shell would (``~`` and ``~user`` expanded, else refused), the
 same way for every command (:func:`user_path`).
+
+Why on the ground floor (beside :mod:`sim.errors`): the command line, the analysis and the
+batch layer all write folders, and none of them may depend on another for it.
 """
 
 from __future__ import annotations

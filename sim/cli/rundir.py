@@ -1,9 +1,12 @@
-"""Write one run's results into a folder: outcome record (JSON), weekly series (CSV),
-event log, the resolved scenario, and a figure of the main series (PNG).
+"""Write one run's results into a folder: its outcomes (JSON), weekly series (CSV), event
+log, the resolved scenario, and a figure of the main series (PNG).
+
+Why in the CLI: the folder holds a figure, drawn by :mod:`sim.analysis.plots`, and only
+the command line sits above the analysis layer (``tests/test_structure.py``).
 
 Everything is written into a temporary sibling folder that is renamed into place at the
 end, so an interrupted write never leaves a half-written result folder; an existing folder
-is replaced only if it is a run folder that wargame wrote (:mod:`sim.batch.outdir`).
+is replaced only if it is a run folder that wargame wrote (:mod:`sim.outdir`).
 """
 
 from __future__ import annotations
@@ -16,20 +19,21 @@ from pathlib import Path
 from typing import Any
 
 from sim.analysis.plots import plot_scenario_run, save_figure
-from sim.batch.outdir import MARKER, replace_dir
 from sim.batch.runner import RunResult
 from sim.core.scenario import Scenario
+from sim.outdir import MARKER, replace_dir
 
 
-def json_safe(record: dict[str, Any]) -> dict[str, Any]:
+def json_safe(outcomes: dict[str, Any]) -> dict[str, Any]:
     """NaN (a week that never happened) becomes null so the JSON is standard."""
-    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v)
+            for k, v in outcomes.items()}
 
 
 def write_run_dir(out: Path, scenario: Scenario, result: RunResult,
                   inputs: Sequence[Path] = ()) -> list[Path]:
     """Write the run into ``out``; returns the files written. ``out`` is replaced only if
-    it is a run folder that wargame wrote (see :mod:`sim.batch.outdir`), never one of
+    it is a run folder that wargame wrote (see :mod:`sim.outdir`), never one of
     ``inputs``, the current folder or a folder holding anything else."""
 
     def fill(tmp: Path) -> None:

@@ -14,7 +14,8 @@ import pytest
 from sim.batch.designs import Design, build_design, salib_problem
 from sim.batch.executors import default_workers, useful_workers
 from sim.batch.specs import ParamSpec, parse_param
-from sim.batch.sweep import MAX_RUNS, iter_tasks
+from sim.batch.sweep import MAX_RUNS
+from sim.batch.tasks import iter_tasks
 from sim.cli import main
 from sim.core.scenario import Scenario, load_scenario
 from sim.core.seeds import derive_seed

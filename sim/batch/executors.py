@@ -1,9 +1,11 @@
 """Where chunks of runs execute: in process, in a local process pool, or on Dask.
 
-All three expose ``imap_unordered(fn, jobs)``: results come back as chunks finish, with a
-bounded number of chunks in flight, so memory stays flat however long the sweep and an
-interrupted sweep loses at most the chunks in flight. Results never depend on the executor:
-each run's seed is fixed before it is sent anywhere.
+All three follow one contract (:class:`Executor`, as EMA Workbench's ``BaseEvaluator``):
+``imap_unordered(fn, jobs)`` gives results back as chunks finish, with a bounded number of
+chunks in flight, so memory stays flat however long the sweep and an interrupted sweep loses
+at most the chunks in flight; ``close()`` releases the workers, and ``with`` does it on any
+exit. Results never depend on the executor: each run's seed is fixed before it is sent
+anywhere. How a command executes is one :class:`Execution` object, made once by the CLI.
 """
 
 from __future__ import annotations
@@ -18,11 +20,76 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol, Self, runtime_checkable
 
 from sim.errors import UserError
 
 EXECUTORS: tuple[str, ...] = ("serial", "process", "dask")
+WORKER_MODULES: tuple[str, ...] = ("sim.batch.worker", "sim.batch.evaluate")
+"""What a local worker runs (a sweep's chunks, a calibration's candidates): imported once by
+the forkserver, so that every worker forked from it starts with them loaded."""
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Where chunks run. ``fn`` must be importable by name (a module-level function), and
+    ``jobs`` are its argument tuples; results come back in the order chunks finish."""
+
+    workers: int
+
+    def imap_unordered(self, fn: Callable[..., Any], jobs: Iterable[tuple]) -> Iterator[Any]:
+        """Results of ``fn(*job)`` as they finish, a bounded number in flight."""
+        ...
+
+    def close(self) -> None:
+        """Release the workers (waiting for those still running)."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+
+class ExecutorBase:
+    """The context manager every executor shares: ``close()`` on leaving the block,
+    whatever ends it."""
+
+    workers: int = 1
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How a command executes its runs (never what they compute: results do not depend on
+    any of these). Made once from the command line and handed down whole.
+
+    ``chunk_size``: runs per task (None: automatic); ``batch_size``: runs the engine steps
+    together (None: sized to memory); ``batch_rows``: runs per Parquet part at most (a part
+    is also written when 32 MB of results wait); ``progress``: show a progress bar."""
+
+    executor: str = "process"
+    workers: int = 1
+    scheduler: str | None = None
+    chunk_size: int | None = None
+    batch_size: int | None = None
+    batch_rows: int = 5000
+    progress: bool = False
+
+    def start(self) -> Executor:
+        """The executor, started (use it in a ``with`` block)."""
+        return make_executor(self.executor, self.workers, self.scheduler)
 
 
 def default_workers() -> int:
@@ -98,7 +165,7 @@ def init_worker(parent_pid: int) -> None:
                      name="wargame-parent-watch").start()
 
 
-class SerialExecutor:
+class SerialExecutor(ExecutorBase):
     """Runs chunks one after another in this process (the reference for the others)."""
 
     workers = 1
@@ -106,9 +173,6 @@ class SerialExecutor:
     def imap_unordered(self, fn: Callable[..., Any], jobs: Iterable[tuple]) -> Iterator[Any]:
         for args in jobs:
             yield fn(*args)
-
-    def close(self) -> None:
-        """Nothing to release."""
 
 
 def start_forkserver() -> multiprocessing.context.BaseContext:
@@ -119,14 +183,14 @@ def start_forkserver() -> multiprocessing.context.BaseContext:
     engine does not need) run on another core while this process imports the same.
     """
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.batch.sweep"])
+    ctx.set_forkserver_preload(list(WORKER_MODULES))
     from multiprocessing import forkserver
 
     forkserver.ensure_running()
     return ctx
 
 
-class ProcessExecutor:
+class ProcessExecutor(ExecutorBase):
     """A local process pool. Workers come from a forkserver that has already imported the
     model (fast start, and safe with the threads a progress bar or Dask may hold)."""
 
@@ -155,7 +219,7 @@ class ProcessExecutor:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-class DaskExecutor:
+class DaskExecutor(ExecutorBase):
     """Dask distributed: a scheduler address, or a LocalCluster on loopback when none is
     given. Workers must be able to import ``sim`` (install the project on them)."""
 
@@ -202,9 +266,7 @@ class DaskExecutor:
             self.cluster.close()
 
 
-def make_executor(
-    name: str, workers: int, scheduler: str | None
-) -> SerialExecutor | ProcessExecutor | DaskExecutor:
+def make_executor(name: str, workers: int, scheduler: str | None) -> Executor:
     """The executor for ``--executor``; one worker means in-process for 'process'."""
     if workers < 1:
         raise UserError(f"--workers: expected a whole number >= 1, got {workers}")

@@ -12,8 +12,6 @@ files were never committed; they are removed, as a resume would.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -24,9 +22,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.batch.provenance import now
 from sim.batch.store import (
     FORMAT_VERSION,
-    IDENTITY_KEY,
     Store,
     StoreWarning,
     identity_of,
@@ -167,7 +165,7 @@ def repair_store(root: Path) -> list[str]:
         if rebuilt or (manifest.get("runs_done"), manifest.get("runs_failed"),
                        manifest.get("status")) != (done, failed, status):
             manifest.update(runs_done=done, runs_failed=failed, status=status,
-                            repaired=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+                            repaired=now())
             store.write_manifest(manifest)
             actions.append(f"manifest counts {done} runs ({failed} failed), status "
                            f"'{manifest['status']}'")
@@ -223,7 +221,7 @@ def _drop_duplicates(store: Store) -> list[str]:
 def _rebuild_points(store: Store, identity: dict[str, Any]) -> None:
     from sim.batch.designs import Design
     from sim.batch.specs import ParamSpec, PosteriorSpec
-    from sim.batch.tables import param_type
+    from sim.batch.tables import points_table
 
     design = identity["design"]
     specs = [(PosteriorSpec if "source" in d else ParamSpec)(
@@ -231,8 +229,4 @@ def _rebuild_points(store: Store, identity: dict[str, Any]) -> None:
         for d in design["params"]]
     d = Design(specs, design["method"], design.get("samples"), int(identity["base_seed"]),
                bool(design.get("calc_second_order")))
-    cols = d.columns()
-    table = pa.table({"point_id": np.arange(d.n_points, dtype=np.int64),
-                      **{s.name: pa.array(cols[s.name], param_type(s.kind, s.values))
-                         for s in specs}})
-    store.write_points(table.replace_schema_metadata({IDENTITY_KEY: json.dumps(identity)}))
+    store.write_points(points_table(d, identity))

@@ -60,6 +60,12 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """Write a manifest (a sweep's, a calibration's) as indented JSON, atomically: a killed
+    command leaves the old manifest or the new one, never half of one."""
+    atomic_write_bytes(path, (json.dumps(manifest, indent=2, default=str) + "\n").encode())
+
+
 def write_table(path: Path, table: pa.Table) -> None:
     """Write a Parquet file atomically."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -87,7 +93,9 @@ def sweep_status(done: int, failed: int, total: int) -> str:
     return "failed" if failed else "complete"
 
 
-def _brief(exc: BaseException) -> str:
+def brief(exc: BaseException) -> str:
+    """The first line of an error, at most 160 characters: enough to say what went wrong
+    in a one-line message."""
     text = str(exc).strip().splitlines()
     return (text[0][:160] if text else type(exc).__name__)
 
@@ -113,7 +121,7 @@ class Store:
             data = json.loads(self.manifest_path.read_text())
         except (OSError, ValueError) as exc:
             raise UserError(f"{self.manifest_path}: not a readable sweep manifest "
-                            f"({_brief(exc)})",
+                            f"({brief(exc)})",
                             hint=f"wargame store repair {self.root} rebuilds it from the "
                             "parts") from None
         if not isinstance(data, dict):
@@ -121,9 +129,7 @@ class Store:
         return data
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        atomic_write_bytes(
-            self.manifest_path, (json.dumps(manifest, indent=2, default=str) + "\n").encode()
-        )
+        write_manifest(self.manifest_path, manifest)
 
     def check_format(self, manifest: dict[str, Any]) -> int:
         """The store's format version; refuses one this code cannot read."""
@@ -250,13 +256,13 @@ class Store:
                 else:
                     pq.read_table(p, columns=["run_id"])
             except _READ_ERRORS as exc:
-                bad.append((n, p, _brief(exc)))
+                bad.append((n, p, brief(exc)))
         for n, p in self.series_parts():
             if full:
                 try:
                     pq.read_table(p)
                 except _READ_ERRORS as exc:
-                    bad.append((n, p, _brief(exc)))
+                    bad.append((n, p, brief(exc)))
         return bad
 
     def part_schemas(self) -> list[tuple[Path, pa.Schema]]:
@@ -335,7 +341,7 @@ class Store:
 
     def _skipped(self, path: Path, exc: BaseException) -> None:
         warnings.warn(StoreWarning(
-            f"{path}: unreadable part skipped ({_brief(exc)}); `wargame store repair "
+            f"{path}: unreadable part skipped ({brief(exc)}); `wargame store repair "
             f"{self.root}` moves it aside and --resume re-runs its runs"), stacklevel=3)
 
     def checked_parts(self, duplicates: str = "refuse") -> tuple[list[Path], list[Path]]:

@@ -43,7 +43,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_seed(args.seed)
     check_weeks(args.weeks)
     if args.from_sweep:
-        from sim.batch.sweep import rerun_from_sweep, stored_row
+        from sim.batch.rerun import rerun_from_sweep, stored_row
 
         if args.run_id is None:
             raise UserError("--from-sweep needs --run-id N")

@@ -7,7 +7,13 @@ import shlex
 import sys
 
 from sim.batch.designs import METHODS
-from sim.batch.executors import EXECUTORS, default_workers, start_forkserver, useful_workers
+from sim.batch.executors import (
+    EXECUTORS,
+    Execution,
+    default_workers,
+    start_forkserver,
+    useful_workers,
+)
 from sim.batch.specs import specs_for
 from sim.cli.common import (
     check_count,
@@ -26,6 +32,7 @@ from sim.outdir import user_path
 def cmd_sweep(args: argparse.Namespace) -> int:
     if args.executor == "process" and args.workers > 1:
         start_forkserver()  # its imports overlap ours
+    from sim.batch.provenance import ScenarioFile
     from sim.batch.sweep import SweepInterrupted, SweepSpec, default_out, run_sweep
 
     # Every check before anything is written (run_sweep checks the design's size, the
@@ -92,18 +99,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                      calc_second_order=args.second_order, policies=policies,
                      file_injects=file_injects, target_se=adaptive.get("target"),
                      se_outcomes=adaptive.get("outcomes", ()),
-                     first_replicates=args.replicates)
+                     first_replicates=args.replicates, timeseries=args.timeseries)
     out = user_path(args.out, "--out") if args.out else default_out(scenario.name, args.design)
     progress = not args.quiet and sys.stderr.isatty()
     command = "wargame " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     try:
         res = run_sweep(
-            spec, out, scenario_path=str(path), scenario_text=read_scenario_text(path),
-            overrides=overrides, executor=args.executor, workers=workers,
-            scheduler=args.scheduler, chunk_size=args.chunk_size, timeseries=args.timeseries,
-            resume=args.resume, command=command, progress=progress,
-            batch_rows=args.batch_rows or 5000, batch_size=args.batch_size,
-        )
+            spec, out, source=ScenarioFile(str(path), read_scenario_text(path), overrides),
+            execution=Execution(args.executor, workers, args.scheduler, args.chunk_size,
+                                args.batch_size, args.batch_rows or 5000, progress),
+            resume=args.resume, command=command)
     except SweepInterrupted as exc:
         res, reason = exc.args
         err_console.print(

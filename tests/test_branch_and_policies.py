@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.batch.branch import Variant, paired_differences, run_branches
+from sim.analysis.policies import paired_differences, share_higher
+from sim.batch.branch import run_branches
 from sim.cli import main
 from sim.core.engine import run_batch
-from sim.core.moves import Inject
+from sim.core.moves import Inject, Policy
 from sim.core.scenario import Scenario
 from sim.core.seeds import derive_seed
 from tests.conftest import ROOT
@@ -37,8 +38,8 @@ inject = [{ week = 10, move = "nk_wave", troops = 8000 }]
 
 
 def test_an_empty_variant_is_the_straight_run(baseline: Scenario) -> None:
-    variants = [Variant(name="straight"),
-                Variant(name="wave", inject=[Inject(week=10, move="nk_wave", troops=8000)])]
+    variants = {"straight": Policy(),
+                "wave": Policy(inject=[Inject(week=10, move="nk_wave", troops=8000)])}
     res = run_branches(baseline, 8, variants, 30, base_seed=4)
     seeds = [derive_seed(4, 0, rep) for rep in range(30)]
     straight = run_batch([baseline] * 30, seeds)
@@ -48,8 +49,10 @@ def test_an_empty_variant_is_the_straight_run(baseline: Scenario) -> None:
         np.testing.assert_array_equal(res.series["straight"][rep], straight.series_block(rep))
     # Until the branch week every variant is the trunk; a wave then adds casualties.
     np.testing.assert_array_equal(res.series["wave"][:, :9], res.series["straight"][:, :9])
-    diff = paired_differences(res, "casualties_north_korea")[1]
-    assert diff["variant"] == "wave" and diff["ci_low"] > 0 and diff["share_higher"] > 0.5
+    runs = pd.DataFrame(res.run_columns())
+    diff = paired_differences(runs, "casualties_north_korea", "straight")
+    higher = share_higher(runs, "casualties_north_korea", "straight")
+    assert diff.loc["wave", "ci95_low"] > 0 and higher["wave"] > 0.5
 
 
 def test_wargame_branch_stores_variants_like_a_policy_sweep(tmp_path: Path, capsys) -> None:

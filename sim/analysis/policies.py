@@ -81,6 +81,14 @@ def paired_differences(runs: pd.DataFrame, outcome: str, reference: str,
     return out
 
 
+def share_higher(runs: pd.DataFrame, outcome: str, reference: str) -> pd.Series:
+    """Per policy: the share of futures in which its value is strictly higher than the
+    reference's (what ``wargame branch`` prints next to the paired differences, for outcomes
+    where neither way is better)."""
+    t = wide(runs, outcome)
+    return (t.sub(t[reference], axis=0) > 0).mean().rename("share_higher")
+
+
 def p_better_matrix(runs: pd.DataFrame, outcome: str,
                     better: dict[str, str] | None = None) -> pd.DataFrame:
     """P(row policy does better than column policy) over the shared futures (ties half)."""

@@ -25,11 +25,14 @@ PRINTED = ("ukraine_area_end_km2", "casualties_north_korea", "escalation_peak",
 
 
 def cmd_branch(args: argparse.Namespace) -> int:
+    import pandas as pd
     from rich.table import Table
 
     from sim.analysis.branch_plots import plot_branches
     from sim.analysis.plots import save_figure
-    from sim.batch.branch import load_variants, paired_differences, run_branches, write_store
+    from sim.analysis.policies import paired_differences, share_higher
+    from sim.batch.branch import load_variants, run_branches, write_store
+    from sim.batch.provenance import ScenarioFile
 
     check_count("--replicates", args.replicates, 100_000)
     check_seed(args.seed)
@@ -43,25 +46,29 @@ def cmd_branch(args: argparse.Namespace) -> int:
         user_path(f"results/{scenario.name}-branch-w{args.at_week}", "--out"))
     result = run_branches(scenario, args.at_week, variants, args.replicates, args.seed)
     command = "wargame " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    write_store(result, scenario, out, scenario_path=str(path),
-                scenario_text=read_scenario_text(path),
-                overrides=parse_assignments(args.overrides), command=command,
+    source = ScenarioFile(str(path), read_scenario_text(path),
+                          parse_assignments(args.overrides))
+    write_store(result, scenario, out, source=source, command=command,
                 timeseries=args.timeseries, weeks=args.weeks)
     fig = plot_branches(result.series, args.at_week,
                         f"{scenario.name}: {len(variants)} variants from week {args.at_week}, "
                         f"{args.replicates} replicates each")
     replace_dir(out / "branch", lambda tmp: save_figure(fig, tmp / "branches", ("png",)),
                 "branch")
-    ref = variants[0].name
+    ref = next(iter(variants))
+    runs = pd.DataFrame(result.run_columns())
     table = Table(title=f"at week {scenario.weeks}: each variant minus '{ref}', replicate "
                   f"by replicate (mean, 95% interval, share of replicates higher)")
     for col in ("outcome", "variant", "mean difference", "95% interval", "higher in"):
         table.add_column(col, justify="left" if col in ("outcome", "variant") else "right")
     for outcome in PRINTED:
-        for row in paired_differences(result, outcome)[1:]:
-            table.add_row(outcome, row["variant"], format_value(row["mean_difference"]),
-                          f"{format_value(row['ci_low'])} to {format_value(row['ci_high'])}",
-                          f"{row['share_higher']:.0%}")
+        diff = paired_differences(runs, outcome, ref, {outcome: "higher"})
+        higher = share_higher(runs, outcome, ref)
+        for name in list(variants)[1:]:
+            row = diff.loc[name]
+            table.add_row(outcome, name, format_value(row["mean_difference"]),
+                          f"{format_value(row['ci95_low'])} to "
+                          f"{format_value(row['ci95_high'])}", f"{higher[name]:.0%}")
     console.print(table)
     console.print(f"{len(variants)} variants x {args.replicates} replicates from week "
                   f"{args.at_week} in {result.seconds:.1f} s; stored in {out}/ (runs with "

@@ -71,14 +71,17 @@ def problem():
 def ours(sc, prior, record, n: int, gens: int) -> tuple[float, int]:
     import pyabc  # noqa: F401  (imported before the clock starts, as for the others)
 
-    from sim.batch.calibrate import CalibrationSpec, StopRules, run_calibration
+    from sim.batch.abc.run import run_calibration
+    from sim.batch.abc.spec import CalibrationSpec, StopRules
+    from sim.batch.executors import Execution
+    from sim.batch.provenance import ScenarioFile
 
     out = Path(tempfile.mkdtemp()) / "cal"
     spec = CalibrationSpec(sc, prior, record, record.entries, WEEKS, None, n)
     t0 = time.perf_counter()
-    res = run_calibration(spec, out, StopRules(generations=gens), scenario_path=str(BASELINE),
-                          scenario_text=BASELINE.read_text(), overrides={}, record_text="",
-                          predictive_runs=10)
+    res = run_calibration(spec, out, StopRules(generations=gens),
+                          source=ScenarioFile(str(BASELINE), BASELINE.read_text()),
+                          record_text="", execution=Execution("serial"), predictive_runs=10)
     seconds = time.perf_counter() - t0
     shutil.rmtree(out.parent)
     return seconds, res.simulations

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sim.batch.evaluate import evaluate
-from sim.batch.executors import make_executor
+from sim.batch.executors import Execution
 from sim.batch.observations import Entry, Record, censor, check_horizon, horizon
 from sim.batch.posterior import load_posterior, read_manifest, resample
 from sim.batch.priors import Prior
@@ -147,8 +147,7 @@ class HindcastResult:
 
 
 def run_hindcast(source: Source, record: Record, from_week: int, runs: int, seed: int,
-                 executor: str = "serial", workers: int = 1,
-                 scheduler: str | None = None) -> HindcastResult:
+                 execution: Execution | None = None) -> HindcastResult:
     """Score the source's ensembles on the record's entries after ``from_week``."""
     entries = record.select(after_week=from_week)
     if not entries:
@@ -169,9 +168,8 @@ def run_hindcast(source: Source, record: Record, from_week: int, runs: int, seed
         ensembles["prior"] = source.prior.decode(x)
     else:
         ensembles["scenario"] = [{}] * runs
-    ex = make_executor(executor, workers, scheduler)
     scores, dropped = {}, {}
-    try:
+    with (execution or Execution("serial")).start() as ex:
         for k, (label, points) in enumerate(ensembles.items()):
             seeds = [derive_seed(seed, k, i) for i in range(runs)]
             ev = evaluate(source.scenario, points, seeds, weeks, entries, executor=ex)
@@ -180,8 +178,6 @@ def run_hindcast(source: Source, record: Record, from_week: int, runs: int, seed
                 raise UserError(f"{source.name}: no run of the {label} ensemble is valid: "
                                 + (ev.errors[0] if ev.errors else ""))
             scores[label] = score_values(entries, ev.values[ev.ok], weeks)
-    finally:
-        ex.close()
     summary = {k: aggregate(v) for k, v in scores.items()}
     skill: dict[str, float] = {}
     if "posterior" in scores and "prior" in scores:

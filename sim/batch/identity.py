@@ -12,12 +12,16 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pyarrow as pa
+
 from sim.batch.provenance import ScenarioFile, scenario_hash
-from sim.batch.store import FORMAT_VERSION, LOCK_NAME, Store, identity_of
-from sim.batch.tables import columns_digest
+from sim.batch.store import FORMAT_VERSION, IDENTITY_KEY, LOCK_NAME, Store, identity_of
+from sim.batch.tables import columns_digest, param_type
 from sim.errors import UserError
 
 if TYPE_CHECKING:
+    from sim.batch.designs import Design
     from sim.batch.sweep import SweepSpec
     from sim.core.scenario import Scenario
 
@@ -112,3 +116,13 @@ def check_target(store: Store, identity: dict[str, Any], resume: bool
         raise UserError(f"{out}: folder exists and is not a sweep store",
                         hint="choose another --out")
     return None
+
+
+def points_table(design: Design, identity: dict[str, Any]) -> pa.Table:
+    """A design's points (``points.parquet``): ``point_id`` and one column per swept
+    parameter, in design order, with the sweep's identity in the schema."""
+    cols = design.columns()
+    table = pa.table({"point_id": np.arange(design.n_points, dtype=np.int64),
+                      **{s.name: pa.array(cols[s.name], param_type(s.kind, s.values))
+                         for s in design.specs}})
+    return table.replace_schema_metadata({IDENTITY_KEY: json.dumps(identity)})

@@ -1,7 +1,7 @@
 """A calibration's posterior, as the other commands read it: the weighted sample, the prior it
 came from, weighted quantiles and deterministic weighted resampling.
 
-Layout of a calibration folder (written by :mod:`sim.batch.calibrate`)::
+Layout of a calibration folder (written by :mod:`sim.batch.abc`)::
 
     manifest.json       kind "calibration": scenario, record, prior, settings, seeds,
                         versions, per-generation figures, status
@@ -51,11 +51,13 @@ class Posterior:
         out = []
         for i in rows:
             row = self.values.iloc[int(i)]
-            out.append({s.name: _py(row[s.name], s) for s in self.specs})
+            out.append({s.name: plain_value(row[s.name], s) for s in self.specs})
         return out
 
 
-def _py(v: Any, s: ParamSpec) -> Any:
+def plain_value(v: Any, s: ParamSpec) -> Any:
+    """A value read from a posterior table as the scenario takes it: a category's own
+    value (not its text), a whole number as an int, else a float."""
     if s.values is not None:
         return next((c for c in s.values if c == v or str(c) == str(v)), v)
     return int(v) if s.kind == "int" else float(v)

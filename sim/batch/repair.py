@@ -220,8 +220,8 @@ def _drop_duplicates(store: Store) -> list[str]:
 
 def _rebuild_points(store: Store, identity: dict[str, Any]) -> None:
     from sim.batch.designs import Design
+    from sim.batch.identity import points_table
     from sim.batch.specs import ParamSpec, PosteriorSpec
-    from sim.batch.tables import points_table
 
     design = identity["design"]
     specs = [(PosteriorSpec if "source" in d else ParamSpec)(

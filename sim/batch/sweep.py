@@ -35,11 +35,11 @@ import pyarrow as pa
 from sim.batch.adaptive import replicate_rounds, verdict
 from sim.batch.designs import Design
 from sim.batch.executors import Execution, Executor, probe_scheduler, useful_workers
-from sim.batch.identity import IDENTITY_FIELDS, check_target, sweep_identity
+from sim.batch.identity import IDENTITY_FIELDS, check_target, points_table, sweep_identity
 from sim.batch.provenance import ScenarioFile, now, scenario_hash, stamp
 from sim.batch.specs import ParamSpec
 from sim.batch.store import IDENTITY_KEY, Store, StoreWarning, sweep_status
-from sim.batch.tables import param_type, points_table, runs_schema
+from sim.batch.tables import param_type, runs_schema
 from sim.batch.tasks import auto_chunk, iter_tasks
 from sim.batch.worker import run_chunk
 from sim.core.moves import Policy

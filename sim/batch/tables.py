@@ -13,17 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from sim.batch.store import IDENTITY_KEY
 from sim.core.outcomes import OUTCOMES
 from sim.core.series import SERIES_NAMES
-
-if TYPE_CHECKING:
-    from sim.batch.designs import Design
 
 ID_COLUMNS = ("run_id", "point_id", "replicate", "seed")
 STATUS_COLUMNS = ("status", "error", "duration_s")
@@ -101,12 +97,3 @@ def series_table(run_ids: np.ndarray, blocks: Sequence[np.ndarray]) -> pa.Table:
     return pa.Table.from_pydict({f.name: cols[f.name] for f in SERIES_SCHEMA},
                                 schema=SERIES_SCHEMA)
 
-
-def points_table(design: Design, identity: dict[str, Any]) -> pa.Table:
-    """A design's points (``points.parquet``): ``point_id`` and one column per swept
-    parameter, in design order, with the sweep's identity in the schema."""
-    cols = design.columns()
-    table = pa.table({"point_id": np.arange(design.n_points, dtype=np.int64),
-                      **{s.name: pa.array(cols[s.name], param_type(s.kind, s.values))
-                         for s in design.specs}})
-    return table.replace_schema_metadata({IDENTITY_KEY: json.dumps(identity)})

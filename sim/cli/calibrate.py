@@ -111,12 +111,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         console.print(f"prior: {', '.join(prior.names)} (the [sweep] ranges of {path})")
         return 0
 
-    from sim.batch.calibrate import (
-        CalibrationInterrupted,
-        CalibrationSpec,
-        StopRules,
-        run_calibration,
-    )
+    from sim.batch.abc.run import run_calibration
+    from sim.batch.abc.spec import CalibrationInterrupted, CalibrationSpec, StopRules
+    from sim.batch.executors import Execution
+    from sim.batch.provenance import ScenarioFile
 
     spec = CalibrationSpec(scenario, prior, record, entries, weeks, until, args.population,
                            alpha=args.alpha, distance=args.distance, seed=args.seed)
@@ -139,9 +137,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     try:
         res = run_calibration(
-            spec, out, rules, scenario_path=str(path), scenario_text=path.read_text(),
-            overrides=overrides, record_text=Path(args.record).read_text(),
-            executor=args.executor, workers=args.workers, scheduler=args.scheduler,
+            spec, out, rules, source=ScenarioFile(str(path), path.read_text(), overrides),
+            record_text=Path(args.record).read_text(),
+            execution=Execution(args.executor, args.workers, args.scheduler),
             resume=args.resume, command=command, predictive_runs=args.predictive_runs,
             on_generation=report)
     except CalibrationInterrupted:
@@ -175,8 +173,10 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         source = scenario_source(load_scenario(path), str(path))
     record = _record(args.record, source.scenario.start_date)
     from_week = _week(args.from_date, record.start_date, "--from")
-    res = run_hindcast(source, record, from_week, args.runs, args.seed, args.executor,
-                       args.workers, args.scheduler)
+    from sim.batch.executors import Execution
+
+    res = run_hindcast(source, record, from_week, args.runs, args.seed,
+                       Execution(args.executor, args.workers, args.scheduler))
     from sim.analysis.calibration import hindcast_tables
 
     for note in res.notes:

@@ -1,6 +1,7 @@
 """Figures of a calibration folder (``wargame calibrate``): prior versus posterior marginals
 and pairs, epsilon and acceptance rate per generation, and posterior-predictive fan charts
-of every recorded series with the observations drawn as points with their ranges.
+of every series the observations read, with the observations drawn as points with their
+ranges.
 
 Functions return figures; :func:`write_calibration_figures` saves them into
 ``<folder>/figures/``. Everything is read from the folder's files, never recomputed.
@@ -227,7 +228,7 @@ def _draw_observation(ax: Any, e: Entry, k: int) -> None:
 
 
 def plot_predictive(cf: CalibrationFolder) -> Figure:
-    """One panel per recorded series: the prior (grey) and posterior (blue) predictive
+    """One panel per series the observations read: the prior (grey) and posterior (blue) predictive
     5-95 % bands, the posterior 25-75 % band and median, and each observation with its
     range (diamonds with horizontal bars: event weeks; dotted: a rung's window).
     Observations on outcomes get a panel of their own (5-95 % bands at the horizon)."""

@@ -268,14 +268,14 @@ def write_analysis(rs: ResultSet, result: Analysis, formats: tuple[str, ...] = (
     target = rs.root / "analysis"
 
     def fill(tmp: Path) -> None:
-        record: dict[str, Any] = {"event": result.event, "min_density": result.min_density,
+        saved: dict[str, Any] = {"event": result.event, "min_density": result.min_density,
                                   "sensitivity": {}, "box": None,
                                   "discovery_note": result.discovery_note}
         jobs = []
         for o, sens in result.sensitivity.items():
             csv = f"sensitivity_{sens.method}_{o}.csv"
             sens.table.to_csv(tmp / csv)
-            record["sensitivity"][o] = {"method": sens.method, "csv": csv, "note": sens.note,
+            saved["sensitivity"][o] = {"method": sens.method, "csv": csv, "note": sens.note,
                                         "warning": sens.warning}
             jobs.append(FigureJob(f"sensitivity_{o}", "plot_sensitivity", (sens, rs.name)))
         if progress:
@@ -295,10 +295,10 @@ def write_analysis(rs: ResultSet, result: Analysis, formats: tuple[str, ...] = (
                            "warning": b.warning(),
                            "restrictions": "; ".join(f"{p} {c}" for p, c in b.restrictions),
                            "rule": b.rule()}]).to_csv(tmp / "discovery.csv", index=False)
-            record["box"] = {k: getattr(b, k) for k in BOX_FIELDS}
+            saved["box"] = {k: getattr(b, k) for k in BOX_FIELDS}
         (tmp / "discovery.txt").write_text((result.box.rule() if result.box
                                             else result.discovery_note) + "\n")
-        (tmp / "analysis.json").write_text(json.dumps(record, indent=2) + "\n")
+        (tmp / "analysis.json").write_text(json.dumps(saved, indent=2) + "\n")
         write_stamp(tmp, "analysis", rs.digest, outcomes=list(result.sensitivity),
                     event=result.event, min_density=result.min_density)
 
@@ -318,18 +318,18 @@ def stamped_analysis(rs: ResultSet) -> Analysis | None:
     if read_stamp(folder, "analysis", rs.digest) is None:
         return None
     try:
-        record = json.loads((folder / "analysis.json").read_text())
-        result = Analysis(event=record["event"], min_density=float(record["min_density"]),
-                          discovery_note=record.get("discovery_note", ""))
-        for o, s in record["sensitivity"].items():
+        saved = json.loads((folder / "analysis.json").read_text())
+        result = Analysis(event=saved["event"], min_density=float(saved["min_density"]),
+                          discovery_note=saved.get("discovery_note", ""))
+        for o, s in saved["sensitivity"].items():
             table = pd.read_csv(folder / s["csv"], index_col=0, keep_default_na=False,
                                 na_values=[""])
             if "note" in table.columns:
                 table["note"] = table["note"].fillna("").astype(str)
             result.sensitivity[o] = Sensitivity(o, s["method"], table, s["note"],
                                                 s["warning"])
-        if record.get("box"):
-            b = record["box"]
+        if saved.get("box"):
+            b = saved["box"]
             result.box = Box(**{**{k: b[k] for k in BOX_FIELDS},
                                 "restrictions": [tuple(r) for r in b["restrictions"]]})
     except (OSError, ValueError, KeyError, TypeError):

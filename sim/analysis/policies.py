@@ -146,7 +146,7 @@ _CRITERION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?:@(\d+))?\s*(<=|>=|==|!=
 
 @dataclass(frozen=True)
 class Criterion:
-    """``outcome OP value`` on the outcome record, or ``series@week OP value`` on a weekly
+    """``outcome OP value`` on a run's outcomes, or ``series@week OP value`` on a weekly
     series (e.g. ``ukraine_area_km2@26>=200``: Ukraine still holds 200 km² at week 26)."""
 
     name: str

@@ -274,8 +274,8 @@ def _open_run(root: Path) -> ResultSet:
     from sim.core.series import SERIES_NAMES
 
     try:
-        record = json.loads((root / "outcomes.json").read_text())
-        outcomes = record["outcomes"]
+        saved = json.loads((root / "outcomes.json").read_text())
+        outcomes = saved["outcomes"]
         missing = sorted(set(NAMES) - set(outcomes))
         row = {k: (np.nan if v is None else v) for k, v in outcomes.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -283,7 +283,7 @@ def _open_run(root: Path) -> ResultSet:
     if missing:
         raise UserError(f"{root}/outcomes.json: not a run record of this wargame (no "
                         f"{', '.join(missing[:3])})")
-    runs = pd.DataFrame([{"run_id": 0, "seed": record.get("seed"), **row}])
+    runs = pd.DataFrame([{"run_id": 0, "seed": saved.get("seed"), **row}])
     series = None
     if (root / "timeseries.csv").is_file():
         try:
@@ -299,10 +299,10 @@ def _open_run(root: Path) -> ResultSet:
     if series is not None:
         con.register("series_frame", series)
         con.execute("CREATE VIEW series AS SELECT * FROM series_frame")
-    manifest = {"kind": "run", "scenario_name": record.get("scenario", root.name),
-                "base_seed": record.get("seed"), "scenario_hash": record.get("digest")}
+    manifest = {"kind": "run", "scenario_name": saved.get("scenario", root.name),
+                "base_seed": saved.get("seed"), "scenario_hash": saved.get("digest")}
     horizon = int(series["week"].max()) if series is not None and len(series) else 52
-    return ResultSet(root, str(record.get("scenario", root.name)), "run", manifest, con, 1, 0,
+    return ResultSet(root, str(saved.get("scenario", root.name)), "run", manifest, con, 1, 0,
                      series is not None, horizon, store_digest(root) or "",
                      list(runs.columns))
 

@@ -6,7 +6,7 @@ The error measured is that of each design point's mean outcome over its replicat
 serves flags (a share: 0.01 is one percentage point), counts and levels alike. The sweep
 stops at the first round in which the largest such error, over points, policies and the
 chosen outcomes, is at or below the target; the outcome (and point) that decided is
-recorded. Rounds double the replicates: 10, 20, 40, ... up to the maximum.
+kept in the manifest. Rounds double the replicates: 10, 20, 40, ... up to the maximum.
 """
 
 from __future__ import annotations

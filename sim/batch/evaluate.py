@@ -99,7 +99,7 @@ def _run(rows: list[int], scenarios: list, seeds: list[int], weeks: int,
          entries: list[Entry], names: tuple[str, ...], values: np.ndarray,
          series: np.ndarray | None, status: np.ndarray, errors: list[str]) -> None:
     """Run as one batch; if the batch raises, bisect so that only failing runs are lost
-    (and recorded as failed)."""
+    (and kept as failed)."""
     if not rows:
         return
     try:

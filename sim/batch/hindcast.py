@@ -6,8 +6,8 @@ Scores, per observation (the verifying value is the record's best value; an even
 not happened by the horizon counts as the week after it):
 
 - coverage: whether the best value lies in the ensemble's central 50 % and 90 % intervals
-  (numpy's default linear quantiles); over many observations a well calibrated ensemble
-  covers about 50 % and 90 % of them;
+  (numpy's default linear quantiles); over many observations an ensemble whose intervals
+  are honest covers about 50 % and 90 % of them;
 - the interval score of those intervals (Gneiting & Raftery 2007, eq. 43): the width, plus
   2/alpha times the distance by which the value misses the interval; lower is better;
 - the CRPS of the ensemble as an empirical distribution, E|X - y| - E|X - X'| / 2

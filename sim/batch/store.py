@@ -305,7 +305,7 @@ class Store:
         write_table(self.runs_dir / name, runs)
 
     def done_mask(self, total: int) -> np.ndarray:
-        """Which run ids (0 .. total-1) are recorded (ok or failed): a resume skips them.
+        """Which run ids (0 .. total-1) are stored (ok or failed): a resume skips them.
         One boolean per run, so that a resume of millions of runs stays small."""
         done = np.zeros(total, dtype=bool)
         for _, p in self.runs_parts():
@@ -315,7 +315,7 @@ class Store:
         return done
 
     def count_runs(self) -> tuple[int, int]:
-        """(runs recorded, of which failed), each run id counted once."""
+        """(runs stored, of which failed), each run id counted once."""
         import pyarrow.compute as pc
 
         ids, failed = [], []

@@ -6,7 +6,7 @@ point) x replicates + replicate`` and its seed ``derive_seed(base_seed, point, r
 depend on the executor or the number of workers, why every policy meets the same luck in
 the same future, and why ``wargame run --from-sweep DIR --run-id N`` reproduces a row.
 
-A :class:`Task` is EMA Workbench's ``Experiment`` for one run: a named record of what to run,
+A :class:`Task` is EMA Workbench's ``Experiment`` for one run: a named description of what to run,
 instead of a bare tuple read by position. It is a ``NamedTuple`` because tasks cross to the
 workers by the thousand: it pickles as compactly as the tuple it replaced.
 """

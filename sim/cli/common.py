@@ -137,7 +137,7 @@ def format_value(v: Any) -> str:
 
 
 def outcome_table(outcomes: dict[str, Any], title: str) -> Table:
-    """The outcome record as a three-column table (outcome, value, unit)."""
+    """A run's outcomes as a three-column table (outcome, value, unit)."""
     from sim.core.outcomes import BY_NAME
 
     table = Table(title=title, show_lines=False)

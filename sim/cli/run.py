@@ -130,9 +130,9 @@ def parameters_markdown(sc: Scenario) -> str:
     for name in parameter_names():
         info = parameter_info(name)
         lo = info.get("ge", info.get("gt"))
-        rng = (f"{lo:g} to {info['le']:g}" if lo is not None and "le" in info
+        span = (f"{lo:g} to {info['le']:g}" if lo is not None and "le" in info
                else ", ".join(info.get("choices", [])))
-        cells = [f"`{name}`", format_value(get_dotted(sc, name)), info.get("unit", ""), rng,
+        cells = [f"`{name}`", format_value(get_dotted(sc, name)), info.get("unit", ""), span,
                  info.get("kind", ""), info.get("source", ""), info.get("doc") or ""]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     return "\n".join(lines) + "\n"
@@ -153,10 +153,10 @@ def cmd_describe(args: argparse.Namespace) -> int:
         info = parameter_info(name)
         value = get_dotted(sc, name)
         lo = info.get("ge", info.get("gt"))
-        rng = (f"{lo:g}..{info['le']:g}" if lo is not None and "le" in info
+        span = (f"{lo:g}..{info['le']:g}" if lo is not None and "le" in info
                else ", ".join(info.get("choices", [])))
         mark = "" if value == info["default"] else " *"
-        table.add_row(name, f"{format_value(value)}{mark}", info.get("unit", ""), rng,
+        table.add_row(name, f"{format_value(value)}{mark}", info.get("unit", ""), span,
                       f"[{info.get('kind', '')}] {info.get('source', '')}")
     console.print(table)
     console.print("* differs from the default")

@@ -56,7 +56,7 @@ RULE_PARAMS = tuple(f"south_korea.{name}" for name in (
 #: The longest ``rok_freeze`` an inject can make (its schema's bound).
 MAX_FREEZE_WEEKS = int(next(m.le for m in Inject.model_fields["weeks"].metadata
                             if getattr(m, "le", None) is not None))
-#: The effort is recorded to this many decimals (the page's slider moves in 0.05 steps).
+#: The effort is kept to this many decimals (the page's slider moves in 0.05 steps).
 EFFORT_DECIMALS = 2
 
 

@@ -165,7 +165,7 @@ def predictive(spec: CalibrationSpec, post: pd.DataFrame, runs: int, executor: E
                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Prior and posterior predictive ensembles of ``runs`` runs each (posterior:
     particles resampled by weight; prior: fresh prior draws): the simulated value of every
-    observation in every run, and weekly quantiles of every recorded series."""
+    observation in every run, and weekly quantiles of every series the observations read."""
     prior = spec.prior
     names = tuple(dict.fromkeys(e.target for e in spec.entries if not e.on_outcome))
     rows = resample(post["weight"].to_numpy(), runs, draw_seed(spec.seed, PREDICTIVE_POINT, 1))

@@ -20,6 +20,8 @@ level or inside a function), and none under ``if TYPE_CHECKING:``, which never r
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,11 +40,17 @@ LAYERS: dict[str, int] = {
 }
 LAYER_NAMES = ("ground floor", "core", "batch", "analysis", "view", "cli")
 
-OVER_LIMIT_ALLOWED: frozenset[str] = frozenset()
-"""Files allowed over :data:`MAX_LINES` (none)."""
+# The two allow-lists below hold what the core half of issue 17 (actors as a registry, the
+# parameter sections out of scenario.py, the inject/policy schemas apart from their
+# handlers) removes. Its merge must empty them: the tests fail on an entry that is no longer
+# needed, so they cannot go stale.
+OVER_LIMIT_ALLOWED: frozenset[str] = frozenset({"sim/core/scenario.py"})
+"""Files allowed over :data:`MAX_LINES`."""
 
-LOOPS_ALLOWED: frozenset[frozenset[str]] = frozenset()
-"""Runtime import loops allowed (none)."""
+LOOPS_ALLOWED: frozenset[frozenset[str]] = frozenset({
+    frozenset({"sim.core.injects", "sim.core.policies", "sim.core.scenario"}),
+})
+"""Runtime import loops allowed."""
 
 
 def module_name(path: Path) -> str:
@@ -183,6 +191,34 @@ def test_no_import_runs_up_the_layers() -> None:
             if a is not None and b is not None and b > a:
                 up.append(f"{src} ({LAYER_NAMES[a]}) imports {dst} ({LAYER_NAMES[b]})")
     assert not up, "imports up the layers:\n" + "\n".join(sorted(up))
+
+
+def _imported_after(code: str) -> set[str]:
+    """The top-level packages a fresh interpreter has imported after running ``code``."""
+    probe = code + "\nimport sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    return set(out.stdout.splitlines()[-1].split())
+
+
+HEAVY = {"mesa", "pandas", "pyabc", "matplotlib", "duckdb", "sklearn", "SALib"}
+
+
+def test_sweep_workers_import_neither_mesa_nor_pandas() -> None:
+    """A sweep's worker processes start from the forkserver's imports: Mesa (~1.4 s) and
+    pandas are not among them, nor pyabc (~3 s), since the batch engine needs none."""
+    from sim.batch.executors import WORKER_MODULES
+
+    code = "\n".join(f"import {m}" for m in (*WORKER_MODULES, "sim.batch.sweep"))
+    assert not _imported_after(code) & HEAVY
+
+
+def test_validate_starts_without_the_analysis_stack() -> None:
+    """`wargame validate` (and `wargame --help`) load the scenario schema, not the model,
+    the analysis or pyarrow: their start-up is what an analyst waits for at every call."""
+    code = ("from sim.cli import main\n"
+            "main(['validate', 'scenarios/baseline.toml'])")
+    assert not _imported_after(code) & (HEAVY | {"pyarrow"})
 
 
 def test_the_rules_see_function_level_imports_and_skip_type_only_ones(tmp_path: Path) -> None:

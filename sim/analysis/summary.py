@@ -65,14 +65,14 @@ def describe_outcomes(rs: ResultSet, outcomes: list[str] | None = None) -> pd.Da
         n = int(counts[f"n{i}"])
         q = [float(x) for x in row[f"q{i}"]] if n else [np.nan] * 9
         sd = float(row[f"s{i}"]) if n > 1 else np.nan
-        row = {"outcome": name, "unit": BY_NAME[name].unit, "runs": total,
+        line = {"outcome": name, "unit": BY_NAME[name].unit, "runs": total,
                   "mean": float(row[f"m{i}"]) if n else np.nan,
                   "mean_se": sd / np.sqrt(n) if n > 1 else np.nan}
         for j, label in enumerate(("q05", "median", "q95")):
-            row.update({label: q[3 * j], f"{label}_lo": q[3 * j + 1],
+            line.update({label: q[3 * j], f"{label}_lo": q[3 * j + 1],
                            f"{label}_hi": q[3 * j + 2]})
-        row["missing_share"] = (total - n) / total if total else np.nan
-        rows.append(row)
+        line["missing_share"] = (total - n) / total if total else np.nan
+        rows.append(line)
     return pd.DataFrame(rows).set_index("outcome")
 
 

@@ -40,17 +40,11 @@ LAYERS: dict[str, int] = {
 }
 LAYER_NAMES = ("ground floor", "core", "batch", "analysis", "view", "cli")
 
-# The two allow-lists below hold what the core half of issue 17 (actors as a registry, the
-# parameter sections out of scenario.py, the inject/policy schemas apart from their
-# handlers) removes. Its merge must empty them: the tests fail on an entry that is no longer
-# needed, so they cannot go stale.
-OVER_LIMIT_ALLOWED: frozenset[str] = frozenset({"sim/core/scenario.py"})
-"""Files allowed over :data:`MAX_LINES`."""
+OVER_LIMIT_ALLOWED: frozenset[str] = frozenset()
+"""Files allowed over :data:`MAX_LINES` (none; an entry that is no longer needed fails)."""
 
-LOOPS_ALLOWED: frozenset[frozenset[str]] = frozenset({
-    frozenset({"sim.core.injects", "sim.core.policies", "sim.core.scenario"}),
-})
-"""Runtime import loops allowed."""
+LOOPS_ALLOWED: frozenset[frozenset[str]] = frozenset()
+"""Runtime import loops allowed (none; an entry that is no longer needed fails)."""
 
 
 def module_name(path: Path) -> str:

@@ -319,15 +319,16 @@ def test_policy_branch_and_view_figures_are_readable(policy_store, baseline) -> 
     from sim.analysis.branch_plots import plot_branches
     from sim.analysis.policies import POLICY_OUTCOMES, compare_policies
     from sim.analysis.policy_plots import plot_robustness
-    from sim.batch.branch import Variant, run_branches
+    from sim.batch.branch import run_branches
     from sim.core.model import EscalationModel
+    from sim.core.moves import Policy
     from sim.view import adapter
 
     rs = load_results(policy_store)
     check(plot_robustness(compare_policies(rs, POLICY_OUTCOMES), rs.name))
-    variants = [Variant(name="straight"),
-                Variant.model_validate({"name": "arm", "inject": [
-                    {"week": 6, "move": "rok_approve", "rung": 4}]})]
+    variants = {"straight": Policy(),
+                "arm": Policy.model_validate({"inject": [
+                    {"week": 6, "move": "rok_approve", "rung": 4}]})}
     result = run_branches(baseline.with_overrides({"weeks": 16}), 5, variants, 6, 0)
     check(plot_branches(result.series, 5, "baseline: 2 variants from week 5"))
     model = EscalationModel(baseline, rng=1, weeks=12).run()

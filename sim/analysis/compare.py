@@ -35,8 +35,8 @@ from sim.analysis.plots import compare_chart
 from sim.analysis.render import FigureJob, render
 from sim.analysis.results import ResultSet, _ident
 from sim.analysis.summary import compare_rungs, compare_table, distributions
-from sim.batch.outdir import replace_dir
 from sim.errors import UserError
+from sim.outdir import replace_dir
 
 SLICE = 0.05
 """--shared-params: a parameter one ensemble sweeps and another fixes at v is kept within

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 from sim.analysis.defaults import KEY_OUTCOMES
-from sim.analysis.plots import fmt_share
 from sim.analysis.sensitivity import outcome_values, sobol_indices
+from sim.analysis.style import fmt_share
 from sim.batch.designs import salib_problem
 from sim.cli import main
 from tests.conftest import ROOT

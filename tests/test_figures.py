@@ -20,12 +20,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from sim.analysis import plots
+from sim.analysis import plots, run_plots, style
 from sim.analysis.commands import figure_jobs
 from sim.analysis.results import from_frames, load_results
 from sim.analysis.summary import chart_of, distributions
 from sim.analysis.uncertainty import wilson_interval
 from sim.cli import main
+from sim.core.actors.south_korea import ROK_RUNGS
 from tests.conftest import ROOT
 
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")
@@ -60,7 +61,7 @@ def problems(fig: Figure) -> list[str]:
     one axis overlapping, titles overlapping each other or tick labels."""
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)
-    fig.set_dpi(plots.SAVE_DPI)
+    fig.set_dpi(style.SAVE_DPI)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     width, height = fig.bbox.width, fig.bbox.height
@@ -171,7 +172,7 @@ def test_a_flag_is_a_probability_with_its_interval(store) -> None:
     k = int(runs["kursk_retaken"].sum())
     lo, hi = wilson_interval(k, len(runs))
     label = fig.axes[0].get_yticklabels()[0].get_text()
-    assert label == f"yes: {plots.fmt_interval(k / len(runs), lo, hi)}"
+    assert label == f"yes: {style.fmt_interval(k / len(runs), lo, hi)}"
     check(fig)
 
 
@@ -216,19 +217,19 @@ def test_small_counts_are_bars_per_value_and_large_ones_have_separators() -> Non
 
 
 def test_number_formats() -> None:
-    assert plots.fmt_number(5760.0) == "5,760"
-    assert plots.fmt_number(12000.0) == "12,000"
-    assert plots.fmt_number(2.5) == "2.5"
-    assert plots.fmt_share(0.0085) == "0.85%"
-    assert plots.fmt_share(0.36) == "36%"
-    assert plots.fmt_share(0.0) == "0%"
+    assert style.fmt_number(5760.0) == "5,760"
+    assert style.fmt_number(12000.0) == "12,000"
+    assert style.fmt_number(2.5) == "2.5"
+    assert style.fmt_share(0.0085) == "0.85%"
+    assert style.fmt_share(0.36) == "36%"
+    assert style.fmt_share(0.0) == "0%"
 
 
 def test_long_titles_are_wrapped_to_the_width_given() -> None:
     text = "x " * 100
-    wrapped = plots.wrap_title(text, 45)
+    wrapped = style.wrap_title(text, 45)
     assert max(len(line) for line in wrapped.split("\n")) <= 45
-    assert plots.wrap_title("short", 45) == "short"
+    assert style.wrap_title("short", 45) == "short"
 
 
 # ---------------------------------------------------------------- the other figures
@@ -248,7 +249,7 @@ def test_rung_probabilities_give_offensive_weapons_a_panel_and_a_band() -> None:
     shares[:, 2] = 0.6
     shares[:, 3] = 0.39
     shares[:, 4] = 0.01
-    rungs = pd.DataFrame(shares, index=weeks, columns=list(plots.ROK_RUNGS))
+    rungs = pd.DataFrame(shares, index=weeks, columns=list(ROK_RUNGS))
     retaken = pd.Series(np.linspace(0, 0.3, 11), index=weeks)
     fig = plots.plot_rung_probabilities(rungs, retaken, "t", 1000)
     offensive = next(ax for ax in fig.axes if "offensive" in ax.get_title())
@@ -267,7 +268,7 @@ def test_the_run_figure_shows_perception_against_the_thresholds(baseline) -> Non
     perception = next(ax for ax in fig.axes if "perception" in ax.get_title())
     labels = [t.get_text() for t in perception.texts]
     assert "offensive weapons" in labels and "defensive weapons" in labels
-    thresholds = plots.rung_thresholds(sc, 30)
+    thresholds = run_plots.rung_thresholds(sc, 30)
     assert thresholds.shape == (31, 4)
     # the diplomacy set at week 10 raises every threshold from then on, not before
     assert (thresholds[12] > thresholds[9]).all() and (thresholds[:9] == thresholds[0]).all()

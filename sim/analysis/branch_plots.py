@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.analysis.plots import number_axis
+from sim.analysis.style import number_axis
 from sim.core.actors.south_korea import ROK_RUNGS
 from sim.core.series import SERIES_INDEX
 

@@ -18,15 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from sim.analysis.plots import (
-    PALETTE,
-    number_axis,
-    plt,
-    save_figure,
-    unit_words,
-    words,
-    wrap_title,
-)
+from sim.analysis.style import PALETTE, number_axis, plt, save_figure, unit_words, words, wrap_title
 from sim.batch.observations import Entry
 from sim.batch.posterior import POSTERIOR, category_shares, read_manifest
 from sim.batch.specs import ParamSpec, spec_from_dict

@@ -14,10 +14,8 @@ checks that no text leaves its canvas and no two tick labels overlap.
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
@@ -27,276 +25,52 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 
+from sim.analysis.run_plots import (
+    draw_area,
+    draw_casualties,
+    draw_escalation,
+    draw_perception,
+    draw_rewards,
+    draw_rungs,
+    rung_thresholds,
+    stack_week_axes,
+)
+from sim.analysis.style import (
+    PALETTE,
+    RUNG_COLOURS,
+    SERIES_WORDS,
+    SET_COLOURS,
+    VALUE_NAMES,
+    band,
+    error_bars,
+    fmt_interval,
+    fmt_number,
+    fmt_share,
+    inches,
+    number_axis,
+    outcome_title,
+    share_axis,
+    unit_words,
+    value_label,
+    words,
+    wrap_title,
+)
 from sim.analysis.uncertainty import wilson_interval
-from sim.core.actors.nato import NATO_RUNGS
 from sim.core.actors.south_korea import ROK_RUNGS, RUNG_DEFENSIVE, RUNG_OFFENSIVE
 from sim.core.outcomes import BY_NAME
-from sim.core.series import SERIES
 
 if TYPE_CHECKING:
     from sim.analysis.sensitivity import Sensitivity
     from sim.analysis.summary import Distribution
     from sim.core.scenario import Scenario
 
-#: Okabe-Ito colour-blind-safe palette.
-PALETTE = {
-    "ukraine": "#0072B2",
-    "russia": "#D55E00",
-    "north_korea": "#CC79A7",
-    "south_korea": "#009E73",
-    "china": "#E69F00",
-    "nato": "#56B4E9",
-    "neutral": "#000000",
-    "grey": "#999999",
-}
-
-RUNG_COLOURS = ["#DDDDDD", "#56B4E9", "#009E73", "#E69F00", "#D55E00"]
-"""Ladder rungs 0-4, light to alarming (Okabe-Ito)."""
-
-SET_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-               "#000000", "#F0E442")
-"""One colour per result set in a comparison (Okabe-Ito; the first is the reference)."""
-
-VALUE_NAMES: dict[str, tuple[str, ...]] = {"rok_max_rung": ROK_RUNGS,
-                                           "nato_max_rung": NATO_RUNGS}
-"""Outcomes whose whole numbers have names: the bars are labelled by the rung, not 2.0."""
-
-SERIES_WORDS: dict[str, tuple[str, str]] = {s.name: (s.doc, s.unit) for s in SERIES}
-
-_UNIT_WORDS = {"0/1": "yes or no", "0-1": "level, 0 to 1", "0-100": "index, 0 to 100",
-               "rung 0-4": "rung", "rung 0-2": "rung", "x": "multiplier",
-               "category": "category"}
-
-
-# ---------------------------------------------------------------- words and numbers
-def fmt_number(x: float, _pos: object = None) -> str:
-    """A number as a reader writes it: thousands separated, whole numbers without a
-    decimal point, never in scientific notation ("5,760", not "5.76e+03")."""
-    if not np.isfinite(x):
-        return "-"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    if float(x).is_integer():
-        return f"{x:.0f}"
-    return f"{x:.3g}"
-
-
-def fmt_share(p: float) -> str:
-    """A probability as a percentage, with the digits a small or large one needs (0.43 %
-    must not print as 0 %)."""
-    if not np.isfinite(p):
-        return "-"
-    pct = 100 * p
-    if pct in (0.0, 100.0) or 10 <= pct <= 99:
-        return f"{pct:.0f}%"
-    return f"{pct:.2g}%" if pct < 10 else f"{pct:.1f}%"
-
-
-def fmt_interval(p: float, lo: float, hi: float) -> str:
-    """A probability with its 95% interval: "36% [34%-38%]"."""
-    return f"{fmt_share(p)} [{fmt_share(lo)}-{fmt_share(hi)}]"
-
-
-def unit_words(unit: str) -> str:
-    """A declared unit as an axis label says it ("0-100" is an index from 0 to 100)."""
-    return _UNIT_WORDS.get(unit, unit)
-
-
-def words(doc: str) -> str:
-    """A declaration's doc as a title: capitalised, without notes for programmers such as
-    "(NaN: never)"."""
-    text = re.sub(r"\s*\(NaN[^)]*\)", "", doc).strip()
-    return text[:1].upper() + text[1:]
-
-
-def outcome_title(name: str) -> str:
-    """An outcome in words with its unit: "Highest weekly escalation index (index, 0 to
-    100)"."""
-    o = BY_NAME[name]
-    unit = unit_words(o.unit)
-    return words(o.doc) + ("" if o.kind in ("flag", "week", "category") or unit in ("rung",)
-                           else f" ({unit})")
-
-
-def value_label(name: str, value: float) -> str:
-    """A whole-number value of an outcome as a bar's label: the rung's name where it has
-    one, else the number."""
-    names = VALUE_NAMES.get(name)
-    if names is not None and 0 <= value < len(names) and float(value).is_integer():
-        return names[int(value)].replace("_", " ")
-    return fmt_number(value)
-
-
-def number_axis(axis: Axis, bins: int = 5) -> None:
-    """At most ``bins`` + 1 round ticks labelled with thousands separators: the default
-    locator packs five-digit labels until they run together."""
-    axis.set_major_locator(MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]))
-    axis.set_major_formatter(FuncFormatter(fmt_number))
-
-
-def _percent_tick(x: float, _pos: object = None) -> str:
-    return f"{round(100 * x, 4):g}%"
-
-
-def share_axis(axis: Axis) -> None:
-    """Probabilities as percentages, with no more decimals than the ticks have (2.5%, not
-    2.50%)."""
-    axis.set_major_formatter(FuncFormatter(_percent_tick))
-
-
-def wrap_title(text: str, width: int) -> str:
-    """Break a long title into lines of at most ``width`` characters: a title wider than
-    its figure is laid out (and measured, at every draw) as one enormous line."""
-    return "\n".join(textwrap.wrap(text, width)) if len(text) > width else text
-
-
-def _inches(fig: Figure, left: float, right: float, top: float, bottom: float,
-            wspace: float = 0.25) -> None:
-    """Fixed margins in inches: the outcome figures (one per outcome, ~26 per store) skip
-    the layout engine, which costs more than drawing them; the margins fit their titles,
-    which are wrapped to the figure's width, and tests/test_figures.py checks it."""
-    w, h = fig.get_size_inches()
-    fig.subplots_adjust(left=left / w, right=1 - right / w, top=1 - top / h,
-                        bottom=bottom / h, wspace=wspace)
-
-
-def error_bars(p: np.ndarray | float, lo: np.ndarray | float,
-         hi: np.ndarray | float) -> np.ndarray:
-    """An interval as error-bar lengths below and above the estimate (never negative:
-    the bounds of a share of 0 or 1 round to a hair beyond it)."""
-    return np.maximum(np.array([np.subtract(p, lo), np.subtract(hi, p)], dtype=float)
-                      .reshape(2, -1), 0.0)
-
-
-def _band(ax: Axes, x: np.ndarray, k: np.ndarray, n: float, colour: str,
-          label: str | None = None, step: bool = True) -> None:
-    """A share ``k / n`` by ``x`` as a line with its 95% Wilson band."""
-    lo, hi = wilson_interval(k, n)
-    where = "post" if step else None
-    ax.fill_between(x, lo, hi, color=colour, alpha=0.25, lw=0, step=where)
-    if step:
-        ax.step(x, k / n, where="post", color=colour, lw=1.6, label=label)
-    else:
-        ax.plot(x, k / n, color=colour, lw=1.6, label=label)
-
 
 # ---------------------------------------------------------------- one run
-# Panels shared by the run figure below and the browser view (sim.view.adapter).
-def draw_area(ax: Axes, series: Mapping[str, np.ndarray]) -> None:
-    """Ukrainian-held area of Kursk by week."""
-    ax.plot(series["week"], series["ukraine_area_km2"], color=PALETTE["ukraine"])
-    ax.set(title="Ukrainian-held area of Kursk", xlabel="week", ylabel="km²")
-    ax.set_ylim(bottom=0)
-    number_axis(ax.yaxis)
-
-
-def draw_casualties(ax: Axes, series: Mapping[str, np.ndarray]) -> None:
-    """Cumulative casualties by side, and North Korean prisoners."""
-    w = series["week"]
-    for key, side in (("casualties_ukraine", "ukraine"), ("casualties_russia", "russia"),
-                      ("casualties_north_korea", "north_korea")):
-        ax.plot(w, series[key], color=PALETTE[side], label=side.replace("_", " ").title())
-    ax.plot(w, series["nk_prisoners"], color=PALETTE["north_korea"], ls=":",
-            label="North Korean prisoners")
-    ax.set(title="Casualties by side, cumulative", xlabel="week", ylabel="soldiers")
-    number_axis(ax.yaxis)
-    ax.legend(fontsize=8, loc="upper left")
-
-
-REWARDS: tuple[tuple[str, str, float, str], ...] = (
-    ("reward_finance_musd", "finance", 1.0, "USD million"),
-    ("reward_food_t", "food", 1e-3, "thousand tonnes"),
-    ("reward_fuel_bbl", "oil", 1e-3, "thousand barrels"),
-)
-"""Russia's rewards to Pyongyang, each on its own axis in its own unit (series, name,
-scale from the declared unit, unit drawn)."""
-
-
-def draw_rewards(axes: Sequence[Axes], series: Mapping[str, np.ndarray]) -> None:
-    """Russia's cumulative rewards to Pyongyang, one axis per kind (``axes``: three,
-    stacked on a shared week axis, whose inner tick labels the caller hides): finance,
-    food and oil have no common unit, and rescaled onto one axis of "amount" a reader
-    cannot tell which is which."""
-    w = series["week"]
-    colours = (PALETTE["russia"], PALETTE["china"], PALETTE["neutral"])
-    for ax, (key, name, scale, unit), colour in zip(axes, REWARDS, colours, strict=True):
-        ax.plot(w, series[key] * scale, color=colour)
-        ax.set_ylabel(f"{name}\n({unit})", fontsize=8)
-        ax.set_ylim(bottom=0)
-        number_axis(ax.yaxis, 2)
-        ax.tick_params(labelsize=8)
-    axes[0].set_title("Russian rewards to Pyongyang, cumulative")
-
-
-def stack_week_axes(axes: Sequence[Axes]) -> None:
-    """Axes stacked on one week axis: the week is labelled once, under the lowest."""
-    for ax in axes[:-1]:
-        ax.tick_params(labelbottom=False)
-    axes[-1].set_xlabel("week")
-
-
-def draw_rungs(ax: Axes, series: Mapping[str, np.ndarray], fontsize: float | None = None,
-               **line: Any) -> None:
-    """South Korea's ladder rung by week as a step chart, the rungs named on the axis."""
-    ax.step(series["week"], series["rok_rung"], where="post", **line)
-    ax.set_yticks(range(len(ROK_RUNGS)), [r.replace("_", " ") for r in ROK_RUNGS],
-                  fontsize=fontsize)
-    ax.set_ylim(-0.3, len(ROK_RUNGS) - 0.7)
-
-
-def draw_perception(ax: Axes, series: Mapping[str, np.ndarray],
-                    thresholds: np.ndarray | None) -> None:
-    """Seoul's threat perception against the perception each rung needs (``thresholds``:
-    weeks + 1 rows, one column per rung 1-4, see :func:`rung_thresholds`): Seoul's own
-    rule climbs to a rung in the week perception crosses its line (unless a crisis
-    freezes the ladder), which is what a reader checks this panel for."""
-    w = series["week"]
-    ax.plot(w, series["rok_perception"], color=PALETTE["neutral"], lw=2,
-            label="threat perception")
-    top = 1.0
-    if thresholds is not None:
-        for r in range(1, len(ROK_RUNGS)):
-            t = thresholds[:, r - 1]
-            ax.step(w, t, where="post", color=RUNG_COLOURS[r], ls="--", lw=1.2)
-            ax.annotate(ROK_RUNGS[r].replace("_", " "), (w[-1], t[-1]), fontsize=7,
-                        xytext=(-2, 2), textcoords="offset points", ha="right",
-                        va="bottom", color="#555555")
-        top = max(top, float(np.nanmax(thresholds)) + 0.08)
-    ax.set(title="South Korea: threat perception\nagainst the rung thresholds",
-           ylabel="perception (0 to 1)", ylim=(0, top))
-    ax.legend(fontsize=8, loc="upper left")
-
-
-def draw_escalation(ax: Axes, series: Mapping[str, np.ndarray]) -> None:
-    """The weekly escalation index (formula in sim.core.escalation)."""
-    ax.plot(series["week"], series["escalation_index"], color=PALETTE["neutral"])
-    ax.set(title="Escalation index", xlabel="week", ylabel="index, 0 to 100", ylim=(0, 100))
-
-
-def rung_thresholds(scenario: Scenario, weeks: int) -> np.ndarray:
-    """The perception Seoul's rule needs for each rung 1-4, week by week (shape (weeks + 1,
-    4)): the scenario's thresholds raised by covert diplomacy, and changed from an
-    inject's week on where one sets them. Read off the model itself, stepped week by week
-    (:func:`sim.core.actors.south_korea.thresholds`, what the rule compares perception with), so
-    the figure cannot disagree with the rule; they depend on parameters only, not on luck,
-    so any seed gives them."""
-    from sim.core.actors import south_korea
-    from sim.core.model import EscalationModel
-
-    model = EscalationModel(scenario, rng=0, weeks=weeks)
-    rows = [south_korea.thresholds(model.state)[0]]
-    while model.week < weeks:
-        model.step()
-        rows.append(south_korea.thresholds(model.state)[0])
-    return np.array(rows, dtype=float)
-
-
 def plot_run(series: Mapping[str, np.ndarray], title: str,
              marks: Sequence[tuple[int, str]] = (),
              thresholds: np.ndarray | None = None) -> Figure:
@@ -349,10 +123,6 @@ def plot_run(series: Mapping[str, np.ndarray], title: str,
     return fig
 
 
-SAVE_DPI = 120
-"""The resolution figures are saved at (tests/test_figures.py measures them at it)."""
-
-
 def plot_scenario_run(series: Mapping[str, np.ndarray], scenario: Scenario,
                       title: str) -> Figure:
     """:func:`plot_run` of a run of ``scenario``: its injects marked, Seoul's perception
@@ -361,17 +131,6 @@ def plot_scenario_run(series: Mapping[str, np.ndarray], scenario: Scenario,
              for inj in scenario.inject if inj.week is not None]
     weeks = len(series["week"]) - 1
     return plot_run(series, title, marks, rung_thresholds(scenario, weeks))
-
-
-def save_figure(fig: Figure, path: Path, formats: tuple[str, ...] = ("png",)) -> list[Path]:
-    """Save ``fig`` as ``path`` with each suffix in ``formats``, and close it."""
-    out = []
-    for fmt in formats:
-        target = path.with_suffix(f".{fmt}")
-        fig.savefig(target, dpi=SAVE_DPI)
-        out.append(target)
-    plt.close(fig)
-    return out
 
 
 # ---------------------------------------------------------------- distributions
@@ -394,7 +153,7 @@ def plot_outcome_distribution(dist: Distribution, unit: str, meaning: str,
 def _flag_figure(dist: Distribution, title: str, runs: str) -> Figure:
     """A yes/no outcome: the probability of each answer with its 95% interval."""
     fig = plt.figure(figsize=(8, 2.4))
-    _inches(fig, left=2.6, right=0.3, top=0.7, bottom=0.55)
+    inches(fig, left=2.6, right=0.3, top=0.7, bottom=0.55)
     ax = fig.add_subplot()
     yes = float(dist.point_counts[dist.points == 1].sum())
     k = np.array([yes, dist.values - yes])
@@ -423,7 +182,7 @@ def _bars_figure(dist: Distribution, title: str, unit: str, runs: str) -> Figure
     n = float(dist.values)
     at_least = k[::-1].cumsum()[::-1]
     fig = plt.figure(figsize=(10, 3.9))
-    _inches(fig, left=0.75, right=0.25, top=0.75, bottom=0.95 if names else 0.6)
+    inches(fig, left=0.75, right=0.25, top=0.75, bottom=0.95 if names else 0.6)
     ax1, ax2 = fig.subplots(1, 2)
     p = k / n
     lo, hi = wilson_interval(k, n)
@@ -470,9 +229,9 @@ def _week_figure(dist: Distribution, title: str, runs: str) -> Figure:
     never_lo, never_hi = wilson_interval(never, n)
     cum = np.cumsum(by_week)
     fig = plt.figure(figsize=(10, 3.9))
-    _inches(fig, left=0.75, right=0.25, top=0.8, bottom=0.6)
+    inches(fig, left=0.75, right=0.25, top=0.8, bottom=0.6)
     ax1, ax2 = fig.subplots(1, 2)
-    _band(ax1, weeks, cum, n, PALETTE["ukraine"])
+    band(ax1, weeks, cum, n, PALETTE["ukraine"])
     ax1.axhline(0.5, color=PALETTE["grey"], ls=":", lw=1)
     half = np.flatnonzero(cum / n >= 0.5)
     if dist.values == dist.runs:
@@ -499,7 +258,7 @@ def _level_figure(dist: Distribution, title: str, unit: str, runs: str) -> Figur
     """A continuous quantity or a large count: histogram (share of runs per bin) and
     ECDF, the median (with its 95% interval) and the middle 90% of runs marked."""
     fig = plt.figure(figsize=(10, 3.9))
-    _inches(fig, left=0.75, right=0.3, top=0.8, bottom=0.6)
+    inches(fig, left=0.75, right=0.3, top=0.8, bottom=0.6)
     ax1, ax2 = fig.subplots(1, 2)
     xlabel = unit_words(unit)
     if dist.values == 0:
@@ -571,7 +330,7 @@ def plot_rung_probabilities(rungs: Any, retaken: Any, label: str, n_runs: int) -
             (axes[0, 1], RUNG_DEFENSIVE, PALETTE["china"], "defensive weapons or more"),
             (axes[1, 0], RUNG_OFFENSIVE, PALETTE["russia"], "offensive weapons")):
         k = np.rint(rungs.iloc[:, first:].sum(axis=1).to_numpy() * n_runs)
-        _band(ax, w, k, n_runs, colour)
+        band(ax, w, k, n_runs, colour)
         top = float(np.nanmax(wilson_interval(k, n_runs)[1]))
         ax.set(title=f"Seoul has sent {what} by week t (95% band)", xlabel="week",
                ylabel="share of runs", xlim=(w.min(), w.max()),
@@ -584,7 +343,7 @@ def plot_rung_probabilities(rungs: Any, retaken: Any, label: str, n_runs: int) -
     ax = axes[1, 1]
     weeks = retaken.index.to_numpy()
     k = np.rint(retaken.to_numpy() * n_runs)
-    _band(ax, weeks, k, n_runs, PALETTE["ukraine"])
+    band(ax, weeks, k, n_runs, PALETTE["ukraine"])
     never = n_runs - k[-1]
     lo, hi = wilson_interval(never, n_runs)
     ax.text(0.02, 0.96, f"never (by week {weeks.max()}): "
@@ -679,7 +438,7 @@ def plot_compare(dists: Mapping[str, Mapping[str, Distribution]],
                 d = dists[s][o]
                 weeks = np.arange(d.horizon + 1)
                 k = np.array([d.point_counts[d.points <= w].sum() for w in weeks])
-                _band(ax, weeks, k, d.runs, colours[s])
+                band(ax, weeks, k, d.runs, colours[s])
             ax.set(ylim=(0, 1.02), xlabel="week", ylabel="share of runs by week t")
             share_axis(ax.yaxis)
         elif chart == "bars":

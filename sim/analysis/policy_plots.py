@@ -8,7 +8,8 @@ import textwrap
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.analysis.plots import (
+from sim.analysis.policies import PolicyComparison
+from sim.analysis.style import (
     error_bars,
     number_axis,
     outcome_title,
@@ -16,7 +17,6 @@ from sim.analysis.plots import (
     unit_words,
     wrap_title,
 )
-from sim.analysis.policies import PolicyComparison
 from sim.analysis.uncertainty import wilson_interval
 from sim.core.outcomes import BY_NAME
 

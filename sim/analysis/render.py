@@ -26,9 +26,10 @@ class FigureJob:
 def draw_and_save(job: FigureJob, folder: Path, formats: tuple[str, ...]) -> list[Path]:
     """Draw one figure and save it in each format (in a worker or in this process)."""
     from sim.analysis import plots
+    from sim.analysis.style import save_figure
 
     fig = getattr(plots, job.draw)(*job.args, **job.kwargs)
-    return plots.save_figure(fig, folder / job.stem, formats)
+    return save_figure(fig, folder / job.stem, formats)
 
 
 def render(jobs: list[FigureJob], folder: Path, formats: tuple[str, ...],

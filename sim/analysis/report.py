@@ -44,10 +44,10 @@ from sim.analysis.commands import (
 from sim.analysis.compare import design_words
 from sim.analysis.defaults import EVENT, KEY_OUTCOMES, MIN_DENSITY
 from sim.analysis.parallel import Workers
-from sim.analysis.plots import fmt_interval, fmt_number, outcome_title, words
 from sim.analysis.progress import Progress
 from sim.analysis.results import ResultSet
 from sim.analysis.sensitivity import Sensitivity, display_table
+from sim.analysis.style import fmt_interval, fmt_number, outcome_title, words
 from sim.analysis.summary import (
     describe_outcomes,
     headline,

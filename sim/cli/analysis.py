@@ -176,10 +176,10 @@ def print_policies(c) -> None:
 def _compare_policies(args: argparse.Namespace, directory: Path) -> int:
     """compare on one store with a policy column: the policies on their shared futures."""
     criteria, better = _policy_args(args)
-    from sim.analysis.plots import save_figure
     from sim.analysis.policies import POLICY_OUTCOMES, compare_policies
     from sim.analysis.policy_plots import plot_robustness
     from sim.analysis.results import load_results
+    from sim.analysis.style import save_figure
 
     outcomes = list(dict.fromkeys(args.outcome)) or POLICY_OUTCOMES
     check_outcomes(outcomes)

@@ -29,8 +29,8 @@ def cmd_branch(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from sim.analysis.branch_plots import plot_branches
-    from sim.analysis.plots import save_figure
     from sim.analysis.policies import paired_differences, share_higher
+    from sim.analysis.style import save_figure
     from sim.batch.branch import load_variants, run_branches, write_store
     from sim.batch.provenance import ScenarioFile
 

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.analysis.plots import plot_scenario_run, save_figure
+from sim.analysis.plots import plot_scenario_run
+from sim.analysis.style import save_figure
 from sim.batch.runner import RunResult
 from sim.core.scenario import Scenario
 from sim.outdir import MARKER, replace_dir

@@ -20,8 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.analysis.plots import (
-    PALETTE,
+from sim.analysis.run_plots import (
     draw_area,
     draw_casualties,
     draw_escalation,
@@ -29,6 +28,7 @@ from sim.analysis.plots import (
     draw_rungs,
     stack_week_axes,
 )
+from sim.analysis.style import PALETTE
 from sim.core.actors.south_korea import ROK_RUNGS
 from sim.core.model import Unit
 from sim.core.units import Side
@@ -167,7 +167,7 @@ def map_figure(model: EscalationModel) -> Figure:
 
 
 def _chart(draw, model: EscalationModel) -> Figure:
-    """One panel of :mod:`sim.analysis.plots` on its own figure, over the run's whole horizon."""
+    """One panel of :mod:`sim.analysis.run_plots` on its own figure, over the whole horizon."""
     fig = Figure(figsize=(5.2, 3.2), layout="constrained")
     ax = fig.add_subplot()
     draw(ax, model.series())

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sim.core import rng
+from sim.core.actors.ukraine import offensive
 from sim.core.arith import clamp
 from sim.core.declarations import Outcome, Part, Series
 from sim.core.params import Section, param
@@ -136,6 +137,9 @@ def fight(s: BatchState) -> None:
     s.week_start_personnel = s.personnel()
     d_eff, a_eff = s.by_column(effectiveness(u, s.ua.equipment,
                                              p.north_korea.coordination_penalty))
+    massed = offensive(s)  # Russia's offensive against a cut salient (ukraine.salient)
+    if massed.any():
+        a_eff = a_eff * np.where(massed, p.ukraine.offensive_strength, 1.0)[:, None]
 
     contact = (s.depth > 0) & (a_eff > 0)
     # Exposed personnel: strength x exposure. The attackers' losses in a column scale with
@@ -261,7 +265,7 @@ def _move_front(s: BatchState, change: np.ndarray) -> None:
         u.column = np.where(on_lost, nearest.ravel()[s.flat_column], u.column)
         s.refresh_columns()
     newly = np.isnan(s.retaken_week) & (area <= 0) & (s.initial_area > 0)
-    s.retaken_week[newly] = s.week + 1
+    s.retaken_week[newly] = s.week
 
 
 _COLUMNS = np.arange(64, dtype=float)

@@ -2,11 +2,24 @@
 
 :func:`step_week` is the one place that says in which order the rules run; the Mesa model
 (:mod:`sim.core.model`, a batch of one) and :func:`run_batch` (thousands of runs) both call
-it. Order within a week: the injects due that week (:mod:`sim.core.injects`),
-North Korean units entering the line, the week's fighting on every contested
-column (:mod:`sim.core.combat`), then the actors' rules in the registry's order
-(:data:`sim.core.actors.ACTORS`: Russia, North Korea, Ukraine, China, South Korea,
-NATO/US), the escalation index, and the weekly series.
+it.
+
+**The week convention.** Week w is the w-th week after the scenario's start date (days 7w
+to 7w + 6; week 0 starts on 28 October 2024), as in the public record. Everything that
+happens in week w is dated w: the injects due that week, units entering the line, the
+fighting, the actors' decisions; and the weekly series at week w is the state at the end of
+week w. ``s.week`` is the week being played (before :func:`step_week`: the next one, which
+is also the number of weeks played). A run plays weeks 0 to its horizon (the scenario's
+``weeks``), so its series has ``weeks + 1`` rows; a state "at week W" (a branch's
+``--at-week``, a snapshot taken after W steps) stands at the start of week W, before W's
+injects.
+
+Order within a week: the injects due that week (:mod:`sim.core.injects`), North Korean
+units entering the line, the week's fighting on every contested column
+(:mod:`sim.core.combat`) and, after Kursk, of North Korean troops in their new role, then
+the actors' rules in the registry's order (:data:`sim.core.actors.ACTORS`: Russia, North
+Korea, Ukraine, China, South Korea, NATO/US), the escalation index, and the week's row of
+the series.
 """
 
 from __future__ import annotations
@@ -34,32 +47,32 @@ _MIN_BATCH, _MAX_BATCH = 8, 4096
 
 
 def step_week(s: BatchState) -> None:
-    """Advance every run of the batch by one week (nothing past the horizon)."""
-    if s.week >= s.horizon:
+    """Play week ``s.week`` in every run of the batch, log its row of the series, and stand
+    at the start of the next week (nothing past the horizon)."""
+    if s.week > s.horizon:
         return
     injects.apply(s)
     north_korea.enter(s)
     combat.fight(s)
-    s.week += 1
+    north_korea.fight_beyond_kursk(s)
     for actor in ACTORS:
         actor.step(s)
     escalation.update(s)
     series.log_week(s)
+    s.week += 1
 
 
 def start(p: Params, seeds: Sequence[int] | np.ndarray, horizon: int,
           keep_series: bool = True, reserve_waves: tuple[int, ...] = ()) -> BatchState:
-    """Week 0 of a batch, with week 0 of the series logged (``reserve_waves``: see
+    """A batch at the start of week 0, nothing played yet (``reserve_waves``: see
     :func:`sim.core.state.new_state`)."""
-    s = new_state(p, seeds, horizon, series=len(series.SERIES) if keep_series else 0,
-                  reserve_waves=reserve_waves)
-    series.log_week(s)
-    return s
+    return new_state(p, seeds, horizon, series=len(series.SERIES) if keep_series else 0,
+                     reserve_waves=reserve_waves)
 
 
 def run_to_horizon(s: BatchState) -> BatchState:
-    """Step every run to the horizon; returns the state for chaining."""
-    while s.week < s.horizon:
+    """Play every run to the end of its horizon week; returns the state for chaining."""
+    while s.week <= s.horizon:
         step_week(s)
     return s
 

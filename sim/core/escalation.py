@@ -1,7 +1,7 @@
 """The escalation index: one number per run per week, 0-100::
 
     E = 100 * (w_rok * rung/4 + w_nk * nk_commit + w_tech * tech
-               + w_nato * nato_rung/2 + w_desp * desperation) / (sum of weights)
+               + w_nato * nato_rung/3 + w_desp * desperation) / (sum of weights)
 
 with ``nk_commit = min(1, North Korean troops in Russia / nk_reference_troops)``. Every
 term is on 0-1, so E is 0 when nobody has moved and 100 when every actor is at the top of
@@ -40,7 +40,7 @@ class EscalationSection(Section):
     )
     weight_nato: float = param(
         0.1, ge=0, le=1, unit="weight", kind="assumption", source="modeller",
-        doc="Weight of the West's rung (0-2, scaled to 0-1).",
+        doc="Weight of the West's rung (0-3, scaled to 0-1).",
     )
     weight_desperation: float = param(
         0.2, ge=0, le=1, unit="weight", kind="assumption", source="modeller",

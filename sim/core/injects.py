@@ -2,8 +2,9 @@
 
 The engine applies the injects due in a week to the runs they belong to at the start of
 that week, before the week's fighting (:func:`apply`), so an inject changes a run from its
-week on and never before. The moves and their fields are declared in
-:mod:`sim.core.moves`; each has a handler here that changes the batch state.
+week on and never before: it shows in that week's row of the series. The moves and their
+fields are declared in :mod:`sim.core.moves`; each has a handler here that changes the
+batch state.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core.actors.north_korea import pull_back
+from sim.core.actors import ukraine
+from sim.core.actors.north_korea import ROLES, pull_back, send_wave
 from sim.core.moves import Inject
-from sim.core.units import deploy
 
 if TYPE_CHECKING:
     from sim.core.state import BatchState
@@ -72,35 +73,25 @@ def _rok_approve(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
 
 
 def _rok_freeze(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
-    """The ladder's next ``weeks`` weekly updates are frozen: those at the end of weeks w
-    to w + weeks - 1 (the rule runs once the week's fighting is over, when the state
-    stands at the next week)."""
-    s.p.south_korea.crisis_week[rows] = s.week + 1
-    s.p.south_korea.crisis_weeks[rows] = inj.weeks
+    """The ladder's weekly updates of weeks w to w + weeks - 1 are frozen, whatever the
+    ladder rule."""
+    s.rok.freeze_until[rows] = s.week + inj.weeks
+
+
+def _which(s: BatchState, rows: np.ndarray) -> np.ndarray:
+    which = np.zeros(s.runs, dtype=bool)
+    which[rows] = True
+    return which
 
 
 def _nk_wave(s: BatchState, rows: np.ndarray, inj: Inject, groups: np.ndarray) -> None:
-    nk = s.nk
-    which = np.zeros(s.runs, dtype=bool)
-    which[rows] = True
     group = np.full(s.runs, -1)
     group[rows] = groups
-    troops = np.full(s.runs, float(inj.troops))
-    p = s.p.north_korea
-    deploy(s.units, which, group, troops, s.p.front.unit_size, p.troop_quality,
-           p.initial_experience, s.depth)
-    s.refresh_columns()
-    nk.sent[rows] += inj.troops
-    nk.kursk_sent[rows] += inj.troops
-    nk.waves[rows] += 1
-    nk.injected_waves[rows] += 1
-    s.units.touch()
+    send_wave(s, _which(s, rows), np.full(s.runs, float(inj.troops)), group, injected=True)
 
 
 def _nk_pull_back(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
-    which = np.zeros(s.runs, dtype=bool)
-    which[rows] = True
-    pull_back(s, which)
+    pull_back(s, _which(s, rows), first_rest_week=s.week)
 
 
 def _nk_return(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
@@ -109,7 +100,7 @@ def _nk_return(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
 
 
 def _nato_raise(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
-    s.nato.rung[rows] = 2
+    s.nato.rung[rows] = np.maximum(s.nato.rung[rows], 2)
 
 
 def _russia_tech(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
@@ -121,9 +112,24 @@ def _china_press(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
     base[rows] = np.maximum(base[rows], inj.level)
 
 
+def _support_pause(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
+    """Western support falls to ``level`` for the fighting of weeks w to w + weeks - 1."""
+    ua = s.ua
+    ua.pause_until[rows] = s.week + inj.weeks
+    ua.pause_level[rows] = inj.level
+    ua.equipment[rows] = ukraine.equipment(s, s.week)[rows]
+
+
+def _nk_after_kursk(s: BatchState, rows: np.ndarray, inj: Inject) -> None:
+    """North Korea's forces take the role after Kursk: this week if Kursk is retaken,
+    else the week it is (:mod:`sim.core.actors.north_korea.after_kursk`)."""
+    s.nk.forced_role[rows] = ROLES.index(inj.role)
+
+
 _MOVES = {"rok_approve": _rok_approve, "rok_freeze": _rok_freeze,
           "nk_pull_back": _nk_pull_back, "nk_return": _nk_return, "nato_raise": _nato_raise,
-          "russia_tech": _russia_tech, "china_press": _china_press}
+          "russia_tech": _russia_tech, "china_press": _china_press,
+          "support_pause": _support_pause, "nk_after_kursk": _nk_after_kursk}
 
 
 def extend_plan(s: BatchState, rows: np.ndarray, more: list[Inject],

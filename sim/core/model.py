@@ -162,10 +162,10 @@ class EscalationModel(mesa.Model):
                     engine.start(Params.from_scenarios([cfg]), [seed], horizon))
         self.events: list[tuple[int, str]] = []
         self._seen = events.known_at_start(self.state, 0)  # what the event log last saw
-        self._after_week()
+        self._after_week(played=0)
+        # One row per week played (the state at the end of that week): none yet.
         self.datacollector = mesa.DataCollector(model_reporters=_reporters())
-        self._row = self.state.series_log[0, self.state.week].tolist()
-        self.datacollector.collect(self)
+        self._row: list[float] = []
 
     def _setup(self, cfg: Scenario, seed: int, horizon: int, state: BatchState) -> None:
         """The model around a batch state of one run: the map and the agents."""
@@ -183,39 +183,44 @@ class EscalationModel(mesa.Model):
 
     @property
     def week(self) -> int:
+        """The week to be played next: the model stands at its start, after ``week`` weeks
+        (0 to ``week - 1``) have been played (the week convention of
+        :mod:`sim.core.engine`)."""
         return self.state.week
 
     # ----------------------------------------------------------------- stepping
     def step(self) -> None:
-        """Advance one week."""
-        if self.week >= self.horizon:
+        """Play one week: its injects, fighting and decisions, dated that week in the event
+        log, and its row of the series (the state at the end of the week)."""
+        if self.week > self.horizon:
             self.running = False
             return
+        played = self.week
         engine.step_week(self.state)
-        self._row = self.state.series_log[0, self.state.week].tolist()
-        self.events += [(self.week - 1, inj.describe())
-                        for _, inj, _ in self.state.inject_plan.get(self.week - 1, ())]
-        self._after_week()
+        self._row = self.state.series_log[0, played].tolist()
+        self.events += [(played, inj.describe())
+                        for _, inj, _ in self.state.inject_plan.get(played, ())]
+        self._after_week(played)
         self.datacollector.collect(self)
-        if self.week >= self.horizon:
+        if self.week > self.horizon:
             self.running = False
 
     def run(self) -> EscalationModel:
-        """Step to the horizon; returns the model for chaining."""
-        while self.running and self.week < self.horizon:
+        """Play to the end of the horizon week; returns the model for chaining."""
+        while self.running and self.week <= self.horizon:
             self.step()
         self.running = False
         return self
 
-    def _after_week(self, log_events: bool = True) -> None:
+    def _after_week(self, played: int, log_events: bool = True) -> None:
         """Unit agents for newly deployed slots, new cells for units whose line moved (a few
-        a week), and the week's events."""
+        a week), and the events of the week ``played``."""
         if self.state.layout_version != self._layout_seen:
             self._place_units()
         now = events.watched(self.state, 0)
         if now != self._seen:
             if log_events:
-                self.events += [(self.week, text) for text in events.new_events(self._seen, now)]
+                self.events += [(played, text) for text in events.new_events(self._seen, now)]
             self._seen = now
 
     def _place_units(self) -> None:
@@ -260,9 +265,10 @@ class EscalationModel(mesa.Model):
                      snapshot.state.copy())
         model.events = list(snapshot.events)
         model._seen = events.watched(model.state, 0)
-        model._after_week(log_events=False)
+        model._after_week(model.week, log_events=False)
         model.datacollector = mesa.DataCollector(model_reporters=_reporters())
-        model._row = model.state.series_log[0, model.state.week].tolist()
+        model._row = (model.state.series_log[0, model.week - 1].tolist() if model.week
+                      else [])
         for name, values in snapshot.series.items():
             model.datacollector.model_vars[name] = list(values)
         model.running = snapshot.running
@@ -284,7 +290,8 @@ class EscalationModel(mesa.Model):
         return float(self.state.escalation[0])
 
     def series(self) -> dict[str, np.ndarray]:
-        """The weekly time series as columns of equal length (weeks 0 to now)."""
+        """The weekly time series as columns of equal length, one row per week played
+        (weeks 0 to ``week - 1``; none before the first step)."""
         data = self.datacollector.model_vars
         return {name: np.asarray(data[name], dtype=float) for name in SERIES_NAMES}
 

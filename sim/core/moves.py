@@ -10,7 +10,8 @@ A scenario's ``[[inject]]`` entries (and ``--inject`` on the command line) each 
 week (or date): they change parameters from then on (``set``) and/or make one move from a
 small, closed vocabulary. The engine applies them to the runs of a batch at the start of
 their week, before the week's fighting, so an inject changes a run from its week on and
-never before. Moves:
+never before: an inject at week w shows in the series at week w (the state at the end of
+week w) and the outcomes date it w. Moves:
 
 ========================  ===================  ==============================================
 move                      fields               what happens
@@ -26,6 +27,12 @@ move                      fields               what happens
 ``russia_tech``           ``level`` (0-1)      Russia hands over technology up to ``level``
 ``china_press``           ``level`` (0-1)      Beijing's baseline pressure for restraint
                                                rises to at least ``level``
+``support_pause``         ``weeks``,           the US pauses aid and intelligence to Ukraine
+                          ``level`` (0-1)      for ``weeks`` weeks: its Western support falls
+                                               to ``level`` of what it was
+``nk_after_kursk``        ``role``             North Korea's forces take ``role`` (home,
+                                               support, ukraine) after Kursk: at once if
+                                               Kursk is retaken, else as soon as it is
 ========================  ===================  ==============================================
 """
 
@@ -37,15 +44,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Move = Literal["rok_approve", "rok_freeze", "nk_wave", "nk_pull_back", "nk_return",
-               "nato_raise", "russia_tech", "china_press"]
+               "nato_raise", "russia_tech", "china_press", "support_pause", "nk_after_kursk"]
+Role = Literal["home", "support", "ukraine"]
+"""What North Korea's forces can do after Kursk (``sim.core.actors.north_korea.ROLES``
+less "none")."""
 
 #: The fields each move takes (all of them required).
 MOVE_FIELDS: dict[str, tuple[str, ...]] = {
     "rok_approve": ("rung",), "rok_freeze": ("weeks",), "nk_wave": ("troops",),
     "nk_pull_back": (), "nk_return": (), "nato_raise": (), "russia_tech": ("level",),
-    "china_press": ("level",),
+    "china_press": ("level",), "support_pause": ("weeks", "level"),
+    "nk_after_kursk": ("role",),
 }
-_MOVE_ARGS = ("rung", "weeks", "troops", "level")
+_MOVE_ARGS = ("rung", "weeks", "troops", "level", "role")
 
 
 class Inject(BaseModel):
@@ -60,6 +71,7 @@ class Inject(BaseModel):
     weeks: int | None = Field(None, ge=1, le=520)
     troops: int | None = Field(None, ge=1, le=100_000)
     level: float | None = Field(None, ge=0, le=1)
+    role: Role | None = None
     set: dict[str, float | int | str] = Field(default_factory=dict)
     note: str = Field("", max_length=200)
 
@@ -99,6 +111,10 @@ class Inject(BaseModel):
             "nato_raise": lambda: "the US/NATO raise support to Ukraine",
             "russia_tech": lambda: f"Russia hands over technology up to level {self.level:g}",
             "china_press": lambda: f"Beijing presses for restraint (level {self.level:g})",
+            "support_pause": lambda: (f"the US pauses aid and intelligence to Ukraine for "
+                                      f"{self.weeks} weeks (support at {self.level:g})"),
+            "nk_after_kursk": lambda: f"North Korea's forces are ordered to role '{self.role}' "
+                                      "after Kursk",
         }
         parts = [what[self.move]()] if self.move else []
         if self.set:

@@ -49,6 +49,8 @@ class Site(IntEnum):
     PRISONERS = 3  # per run: North Korean soldiers captured
     WITHDRAW = 4  # per unit: which North Korean units a draw-down takes home
     REINFORCE = 5  # per run: whether Pyongyang sends a wave at a decision
+    AFTER_KURSK = 6  # per run: what North Korea's forces do after Kursk
+    BEYOND_KURSK = 7  # per run: losses (index 0) and prisoners (1) after Kursk
 
 
 def mix(x: np.ndarray) -> np.ndarray:

@@ -101,7 +101,9 @@ class Scenario(BaseModel):
     description: str = ""
     weeks: int = param(
         52, ge=1, le=520, unit="weeks", kind="assumption",
-        source="design: about a year from late October 2024", doc="Horizon of a run.",
+        source="design: about a year from late October 2024",
+        doc="Horizon of a run: the last week it plays (weeks 0 to weeks; 52 ends on "
+        "2 November 2025).",
     )
     start_date: str = param(
         "2024-10-28", unit="date", kind="article",

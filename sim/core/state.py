@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from sim.core import escalation, injects, rng
-from sim.core.actors import ACTORS, nato, north_korea
+from sim.core.actors import ACTORS, north_korea
 from sim.core.front import initial_depths
 from sim.core.paramtable import Params
 from sim.core.units import (
@@ -53,7 +53,7 @@ class BatchState:
     depth: np.ndarray  # (runs, columns) sectors held by Ukraine in each column
     initial_area: np.ndarray
     reference_personnel: np.ndarray  # mean personnel per column at the start (linear law)
-    week: int = 0
+    week: int = 0  # the week being played (between weeks: the next one; engine.py)
     casualties: np.ndarray = field(default=None)  # (runs, 3) cumulative, by Side
     week_casualties: np.ndarray = field(default=None)  # (runs, 3)
     week_start_personnel: np.ndarray = field(default=None)  # (runs, 3)
@@ -176,8 +176,9 @@ def shape_key(p: Params, run: int, weeks: int | None) -> tuple[int, int, int]:
 
 def new_state(p: Params, seeds: Any, horizon: int, series: int = 0,
               reserve_waves: tuple[int, ...] = ()) -> BatchState:
-    """Week 0 of a batch: units placed, actors initialised, North Koreans arrived if due at
-    week 0. ``series``: number of weekly series to log (0: none). ``reserve_waves``:
+    """A batch at the start of week 0: units placed, actors initialised, nothing played yet
+    (North Korean units due at week 0 enter when it is played, :mod:`sim.core.engine`).
+    ``series``: number of weekly series to log (0: none). ``reserve_waves``:
     troops of further waves injects may order later (a branch's variants), laid out after
     each run's own."""
     seeds = np.asarray(seeds, dtype=np.int64)
@@ -245,11 +246,10 @@ def new_state(p: Params, seeds: Any, horizon: int, series: int = 0,
     s.progress = np.zeros((runs, columns))
     for actor in ACTORS:  # in stepping order: an actor's init may read those before it
         setattr(s, actor.key, actor.init(s))
-    s.escalation = np.zeros(runs)
+    # The index before week 0 is played: China's first rule reads "last week's" index.
+    # The peak is over the weeks played, from week 0 on.
+    s.escalation = escalation.index(s)
     s.escalation_peak = np.zeros(runs)
-    escalation.update(s)
-    nato.step(s)  # NATO's condemnation is already public at week 0 (the article)
-    north_korea.enter(s)  # North Korean units due in the line at week 0
     if series:
         s.series_log = np.full((runs, horizon + 1, series), np.nan)
     return s

@@ -124,9 +124,12 @@ def event_log(model: EscalationModel) -> list[str]:
 
 
 def status_line(model: EscalationModel) -> str:
-    """Where the run stands, in one line (the page's step counter)."""
+    """Where the run stands, in one line (the page's step counter): the week about to be
+    played and its first day, and the state at the end of the week before."""
+    when = (f"Week {model.week} of {model.horizon} ({_date_label(current_date(model))})"
+            if model.week <= model.horizon else f"Week {model.horizon} played (the horizon)")
     return (
-        f"Week {model.week} of {model.horizon} ({_date_label(current_date(model))}) · "
+        f"{when} · "
         f"Ukrainian-held {model.area_km2:,.0f} km² · "
         f"South Korea: {ROK_RUNGS[model.rok.rung].replace('_', ' ')} · "
         f"escalation index {model.escalation_index:.0f}"

@@ -18,8 +18,8 @@ and event log for equality.
 
 At each decision week the game also says what Seoul's own rule would do there
 (:class:`Advice`): threat perception against each rung's threshold, raised by diplomacy
-(:func:`sim.core.actors.south_korea.thresholds`), and whether the scenario's domestic crisis
-would freeze the ladder that week. Plain Python, no Solara: :mod:`sim.view.app` wires its
+(:func:`sim.core.actors.south_korea.thresholds`), and whether the scenario's domestic
+politics would hold the ladder that week (:func:`sim.core.actors.south_korea.domestic_hold`). Plain Python, no Solara: :mod:`sim.view.app` wires its
 buttons to :meth:`Game.decide` and :meth:`Game.play_on`.
 """
 
@@ -87,23 +87,23 @@ def played_scenario(base: Scenario) -> Scenario:
     """The scenario a game runs: ``base`` with Seoul's own rule frozen from week 0 (its
     injects, if any, kept before the freeze).
 
-    A freeze at week 0 for ``weeks`` weeks covers every weekly update of the rule, the last
-    one at the end of week ``weeks - 1``.
+    A freeze at week 0 for ``weeks + 1`` weeks covers every weekly update of the rule, the
+    last one in the horizon week ``weeks``.
     """
     check_playable(base)
-    if base.weeks > MAX_FREEZE_WEEKS:
+    if base.weeks + 1 > MAX_FREEZE_WEEKS:
         raise UserError(f"--play south_korea: weeks: expected a horizon of at most "
-                        f"{MAX_FREEZE_WEEKS} weeks to play, got {base.weeks}")
+                        f"{MAX_FREEZE_WEEKS - 1} weeks to play, got {base.weeks}")
     return base.with_injects(
-        [{"week": 0, "move": "rok_freeze", "weeks": base.weeks, "note": FREEZE_NOTE}],
+        [{"week": 0, "move": "rok_freeze", "weeks": base.weeks + 1, "note": FREEZE_NOTE}],
         origin="--play south_korea")
 
 
 def decision_weeks(horizon: int, every: int) -> tuple[int, ...]:
-    """Weeks at which the player decides: 0, every, 2*every, ... before the horizon."""
+    """Weeks at which the player decides: 0, every, 2*every, ... up to the horizon week."""
     if every < 1:
         raise UserError(f"--decide-every: expected a whole number of weeks >= 1, got {every}")
-    return tuple(range(0, horizon, every))
+    return tuple(range(0, horizon + 1, every))
 
 
 @dataclass(frozen=True)
@@ -115,17 +115,18 @@ class Advice:
     perception: float  # threat perception, 0-1
     thresholds: tuple[float, ...]  # perception rungs 1-4 need (raised by diplomacy)
     reached: int  # highest rung whose threshold perception reached (0: none)
-    crisis: tuple[int, int] | None  # the scenario's crisis window (first, last week), if on
+    crisis: tuple[int, int] | None  # the window of the domestic hold (first, last week), if on
+    limit: int = len(ROK_RUNGS) - 1  # the highest rung that hold allows (0: frozen)
 
     @property
     def frozen(self) -> bool:
-        """The scenario's domestic crisis would freeze the ladder this week."""
-        return self.crisis is not None
+        """The scenario's domestic crisis would freeze the whole ladder this week."""
+        return self.crisis is not None and self.limit == 0
 
     @property
     def would_approve(self) -> int:
         """The rung the rule would have Seoul stand on at this point (it only climbs)."""
-        return self.rung if self.frozen else max(self.rung, self.reached)
+        return max(self.rung, min(self.reached, self.limit))
 
     def text(self) -> str:
         """One paragraph for the page."""
@@ -135,11 +136,12 @@ class Advice:
                    f"({levels})")
         reach = (f"reaches rung {self.reached} ({rung_label(self.reached)})" if self.reached
                  else "reaches no rung")
-        if self.frozen:
-            first, last = self.crisis  # type: ignore[misc]
-            return (f"The model's rule: {because} {reach}, but the scenario's domestic crisis "
-                    f"freezes the ladder in weeks {first}-{last}: it would hold at "
-                    f"{rung_label(self.rung)}.")
+        if self.crisis is not None and self.reached > self.limit:
+            first, last = self.crisis
+            why = ("the scenario's domestic crisis freezes the ladder" if self.frozen else
+                   "an acting government does not cross to weapons")
+            return (f"The model's rule: {because} {reach}, but {why} in weeks {first}-{last}: "
+                    f"it would stand on {rung_label(self.would_approve)}.")
         verb = ("approve" if self.would_approve > self.rung else "hold at")
         return (f"The model's rule: {because} {reach}: it would {verb} "
                 f"{rung_label(self.would_approve)} (rung {self.would_approve}).")
@@ -192,7 +194,8 @@ class Game:
 
     @property
     def over(self) -> bool:
-        return self.model.week >= self.model.horizon
+        """The horizon week has been played."""
+        return self.model.week > self.model.horizon
 
     @property
     def awaiting(self) -> bool:
@@ -216,20 +219,18 @@ class Game:
         return list(range(self.rung, len(ROK_RUNGS)))
 
     def next_decision_week(self) -> int:
-        """The next decision week after the current week (the horizon if none)."""
-        return next((w for w in self.decision_weeks if w > self.week), self.model.horizon)
+        """The next decision week after the current week (past the horizon if none)."""
+        return next((w for w in self.decision_weeks if w > self.week), self.model.horizon + 1)
 
     def advice(self) -> Advice:
         """What Seoul's own rule would do now (the same functions the rule runs)."""
         s = self.model.state
-        sk = self.base.south_korea
-        in_crisis = sk.crisis_week <= self.week < sk.crisis_week + sk.crisis_weeks
+        limit, first, last = (x[0] for x in south_korea.domestic_hold(s))
         return Advice(
             week=self.week, rung=self.rung, perception=float(s.rok.perception[0]),
             thresholds=tuple(float(t) for t in south_korea.thresholds(s)[0]),
             reached=int(south_korea.rule_rung(s)[0]),
-            crisis=(sk.crisis_week, sk.crisis_week + sk.crisis_weeks - 1) if in_crisis
-            else None)
+            crisis=None if np.isnan(first) else (int(first), int(last)), limit=int(limit))
 
     # ----------------------------------------------------------------- moves
     def decide(self, rung: int, effort: float) -> Decision:

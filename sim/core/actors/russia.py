@@ -1,14 +1,28 @@
 """Russia: desperation, and the reward package to Pyongyang.
 
 Desperation rises with the Kursk ground Ukraine still holds and with recent losses (NATO's
-Rutte spoke of Putin's "growing desperation", the article); the rewards (finance, food,
-fuel, technology) grow with North Korea's contribution and with Russia's need.
+Rutte spoke of Putin's "growing desperation", the article). What Russia pays for the troops
+is one of two rival stories (``payment``):
+
+* ``desperation`` (the article: Moscow "will reward Kim with finance, food and fuel"; the
+  model's rule before the spring 2025 record): the rewards per soldier scale with Russia's
+  need, ``0.5 + desperation``, and technology flows every week in proportion to the troops
+  and to desperation.
+* ``contract`` (the record: ~$2,000 a month per soldier, mostly kept by the state (NIS);
+  technology delivered in items: air defence by November 2024, then electronic warfare,
+  drones and help with a satellite launch site (NIS, 30 Apr 2025)): a price per soldier
+  whatever Russia's need, and technology in steps of ``tech_milestone`` at milestones of
+  the deployment: first contact, each wave, and the retaking of Kursk.
+
+Either way, what the troops do after Kursk scales the per-soldier rewards (home: none;
+support roles: ``support_pay_share``; inside Ukraine proper: ``ukraine_pay_premium``), and
+China's pressure for restraint cuts the technology.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -107,7 +121,24 @@ class RussiaSection(Section):
         0.01, ge=0, le=0.2, unit="tech level/week per 10,000 troops", kind="assumption",
         source="article: 'possibly give him access to Russian military technologies'; "
         "sources.md: space, missile, submarine, air defence named",
-        doc="Technology level transferred per week at full commitment and desperation.",
+        doc="desperation: technology level transferred per week at full commitment and "
+        "desperation.",
+    )
+    payment: Literal["desperation", "contract"] = param(
+        "desperation", unit="category", kind="assumption",
+        source="desperation: the article (rewards for a desperate Russia); contract: the "
+        "record (~$2,000 a month per soldier, NIS; technology delivered item by item, NIS "
+        "30 Apr 2025)",
+        doc="How Russia pays for the troops (the module docstring of "
+        "sim/core/actors/russia.py).",
+    )
+    tech_milestone: float = param(
+        0.08, ge=0, le=0.5, unit="tech level", kind="assumption",
+        source="record: air defence (Nov 2024), electronic warfare, drones, help with a "
+        "satellite launch site (NIS, 30 Apr 2025): a handful of items over the campaign; the "
+        "size of a step is the modeller's",
+        doc="contract: technology level handed over at each milestone (first contact, each "
+        "wave, the retaking of Kursk).",
     )
 
 
@@ -122,12 +153,30 @@ class RussiaState:
     fuel_bbl: np.ndarray
     tech_level: np.ndarray
     tech_gain_week: np.ndarray
+    price: np.ndarray  # this week's pay per soldier relative to the contract price
+    reward_ratio: np.ndarray  # this week's per-soldier rewards over the first wave's pay
+    milestones: np.ndarray  # contract milestones paid
 
 
 def init(s: BatchState) -> RussiaState:
     z = np.zeros(s.runs)
     return RussiaState(s.p.russia.initial_desperation.astype(float).copy(), z.copy(),
-                       z.copy(), z.copy(), z.copy(), z.copy(), z.copy())
+                       z.copy(), z.copy(), z.copy(), z.copy(), z.copy(), np.ones(s.runs),
+                       z.copy(), z.copy())
+
+
+def role_pay(s: BatchState) -> np.ndarray:
+    """What the troops' role after Kursk does to the per-soldier rewards: 1 before it; 0
+    for a force going home; ``support_pay_share``; ``ukraine_pay_premium``."""
+    nk, role = s.p.north_korea, s.nk.role
+    return np.select([role == 1, role == 2, role == 3],
+                     [0.0, nk.support_pay_share, nk.ukraine_pay_premium], 1.0)
+
+
+def milestones(s: BatchState) -> np.ndarray:
+    """Milestones of the deployment reached so far: first contact, each wave, the retaking
+    of Kursk (the ``contract`` rule pays technology at each)."""
+    return s.nk.deployed + s.nk.waves + ~np.isnan(s.retaken_week)
 
 
 def step(s: BatchState) -> None:
@@ -146,12 +195,21 @@ def step(s: BatchState) -> None:
         p.initial_desperation + p.desperation_area_weight * (area_ratio - 1.0)
         + p.desperation_loss_weight * (loss_ratio - 1.0) * 0.5, 0.0, 1.0)
     need = BASE_NEED + ru.desperation
+    contract = s.memo("russia_contract", lambda: p.payment == "contract", per_week=True)
+    ru.price = np.where(contract, 1.0, need)
     troops = s.nk.troops_in_russia(s)
-    ru.finance_musd += p.finance_usd_per_soldier_month * troops / WEEKS_PER_MONTH / 1e6 * need
-    ru.food_t += p.food_tonnes_per_1000_week * troops / 1000.0 * need
-    ru.fuel_bbl += p.fuel_barrels_week + p.fuel_barrels_per_1000_week * troops / 1000.0 * need
+    paid = troops * ru.price * role_pay(s)  # soldiers paid for, at the contract price
+    ru.reward_ratio = np.divide(paid, s.p.north_korea.troops_in_russia,
+                                out=np.zeros(s.runs), where=s.p.north_korea.troops_in_russia > 0)
+    ru.finance_musd += p.finance_usd_per_soldier_month * paid / WEEKS_PER_MONTH / 1e6
+    ru.food_t += p.food_tonnes_per_1000_week * paid / 1000.0
+    ru.fuel_bbl += p.fuel_barrels_week + p.fuel_barrels_per_1000_week * paid / 1000.0
     restraint = s.china.restraint * s.p.china.restraint_effect
-    gain = p.tech_transfer_rate * np.minimum(MAX_COMMITMENT, troops / PER_10K) * ru.desperation
+    reached = milestones(s)
+    gain = np.where(
+        contract, p.tech_milestone * (reached - ru.milestones),
+        p.tech_transfer_rate * np.minimum(MAX_COMMITMENT, troops / PER_10K) * ru.desperation)
+    ru.milestones = reached.astype(float)
     gain = gain * (1.0 - restraint)
     ru.tech_gain_week = np.minimum(gain, 1.0 - ru.tech_level)
     ru.tech_level = ru.tech_level + ru.tech_gain_week
@@ -184,6 +242,9 @@ ACTOR = Actor(
         Series("reward_fuel_bbl", "barrels", "Russian oil to Pyongyang, cumulative",
                lambda s: s.ru.fuel_bbl),
         Series("tech_level", "0-1", "Russian technology transferred", lambda s: s.ru.tech_level),
+        Series("reward_ratio", "ratio",
+               "Russia's weekly per-soldier rewards relative to the first wave's pay at the "
+               "contract price", lambda s: s.ru.reward_ratio),
     ),
 )
 """Moscow in the registry (:mod:`sim.core.actors`)."""

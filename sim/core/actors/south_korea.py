@@ -6,15 +6,33 @@ the North. Covert diplomacy with Beijing damps it and raises every threshold. Th
 follows the article: statements and sanctions, non-lethal aid, defensive weapons to Kyiv,
 then offensive weapons "if the threshold is exceeded"; it only climbs ("step by step with
 the North's moves"). Seoul starts on ``initial_rung`` (non-lethal aid, flowing since
-2022-23: the record), and a domestic crisis can freeze the ladder (martial law and the
-impeachment in December 2024: the record).
+2022-23: the record). North Korean troops fighting inside Ukraine proper, should it come to
+that after Kursk, add to the threat Seoul perceives (``weight_ukraine_proper``): the rung
+that could move Seoul.
+
+How domestic politics act on the ladder is one of two rival stories (``ladder``):
+
+* ``threshold`` (the article's ladder, and the model's rule through January 2025): the
+  thresholds decide, and a domestic crisis freezes the whole ladder from ``crisis_week``
+  for ``crisis_weeks`` (martial law on 3 December 2024, the impeachment on 14 December:
+  "the weapons question froze", the record).
+* ``politics`` (the record: an acting government from the impeachment; the Constitutional
+  Court removed the President on 4 April 2025 and an election was set for 3 June 2025,
+  week 31; Seoul stayed at non-lethal aid throughout): an acting government, from
+  ``crisis_week`` until a new government takes office in ``new_government_week``, makes
+  statements and sends non-lethal aid but does not cross to weapons; the new government
+  then follows the thresholds for weapons shifted by ``new_government_shift``, either way
+  (who would win was not known by 30 April 2025).
+
+A ``rok_freeze`` inject (a control team's move, or a played game) freezes the ladder in
+either story.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import model_validator
@@ -128,6 +146,35 @@ class SouthKoreaSection(Section):
         0.1, ge=0, le=0.5, unit="0-1", kind="assumption", source="modeller",
         doc="How far fully successful diplomacy raises every rung's threshold.",
     )
+    ladder: Literal["threshold", "politics"] = param(
+        "threshold", unit="category", kind="assumption",
+        source="threshold: the article's ladder and the December crisis freeze; politics: "
+        "the record (an acting government after the impeachment of 14 Dec 2024 stayed at "
+        "non-lethal aid; the President removed 4 Apr 2025, an election set for 3 June)",
+        doc="How Seoul's domestic politics act on the ladder (the module docstring of "
+        "sim/core/actors/south_korea.py).",
+    )
+    new_government_week: int = param(
+        31, ge=0, le=520, unit="week", kind="reported",
+        source="record: the presidential election was set for 3 June 2025 (week 31), a date "
+        "scheduled and reported before 30 April 2025; the winner of an election held because "
+        "the office is vacant takes office at once",
+        doc="politics: week a new government takes office and the acting government's hold "
+        "on weapons ends.",
+    )
+    new_government_shift: float = param(
+        0.0, ge=-0.3, le=0.3, unit="0-1", kind="assumption",
+        source="modeller: a new government may be more or less willing to arm Ukraine than "
+        "the thresholds say; its sign was unknown on 30 April 2025",
+        doc="politics: shift of the weapons thresholds (rungs 3-4) under the new government.",
+    )
+    weight_ukraine_proper: float = param(
+        0.3, ge=0, le=2, unit="per 10,000 troops", kind="assumption",
+        source="modeller: Seoul's stated trigger was the North's moves ('step by step', "
+        "sources.md); North Korean troops fighting inside Ukraine proper would be a new one",
+        doc="Further perceived threat per 10,000 North Korean troops seen fighting inside "
+        "Ukraine proper.",
+    )
 
     @model_validator(mode="after")
     def _rungs_rise(self) -> SouthKoreaSection:
@@ -149,6 +196,7 @@ class SouthKoreaState:
     perception: np.ndarray  # 0-1 threat perception
     rung: np.ndarray  # 0-4, the highest rung reached
     rung_week: np.ndarray  # (runs, 5): week each rung was first reached, NaN if never
+    freeze_until: np.ndarray  # first week the rule moves again after a rok_freeze (NaN: none)
 
 
 def init(s: BatchState) -> SouthKoreaState:
@@ -159,7 +207,7 @@ def init(s: BatchState) -> SouthKoreaState:
     rung_week = np.where(np.arange(len(ROK_RUNGS))[None, :] <= rung[:, None], 0.0, np.nan)
     rung_week[:, 0] = np.nan
     rok = SouthKoreaState(perception=p.initial_perception.astype(float).copy(), rung=rung,
-                          rung_week=rung_week)
+                          rung_week=rung_week, freeze_until=np.full(s.runs, np.nan))
     s.rok = rok
     update_rung(s)
     return rok
@@ -181,6 +229,7 @@ def step(s: BatchState) -> None:
     seen = visibility(s)
     target = (
         p.weight_troops * s.nk.troops_in_russia(s) * seen / PER_10K
+        + p.weight_ukraine_proper * s.nk.troops_in_ukraine(s) * seen / PER_10K
         + p.weight_experience * nk_mean_experience(s) * seen
         + p.weight_tech * s.ru.tech_level
     ) * (1.0 - p.diplomacy_damping * diplomacy_success(s))
@@ -189,22 +238,40 @@ def step(s: BatchState) -> None:
     update_rung(s)
 
 
-def frozen(s: BatchState) -> np.ndarray:
-    """Whether a domestic crisis freezes the ladder this week (the record: martial law on
-    3 December 2024 and the impeachment on 14 December froze the weapons question)."""
+def politics(s: BatchState) -> np.ndarray:
+    """Whether the run's ladder follows the ``politics`` rule."""
+    return s.memo("rok_politics", lambda: s.p.south_korea.ladder == "politics", per_week=True)
+
+
+def domestic_hold(s: BatchState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What Seoul's domestic politics allow its rule this week, per run: the highest rung
+    (0 while a crisis freezes the ladder under ``threshold``, 2 while an acting government
+    does not cross to weapons under ``politics``, else 4), and the weeks (first, last) of
+    that hold (NaN when there is none)."""
     p = s.p.south_korea
-    return (s.week >= p.crisis_week) & (s.week < p.crisis_week + p.crisis_weeks)
+    pol = politics(s)
+    end = np.where(pol, p.new_government_week, p.crisis_week + p.crisis_weeks)
+    held = (s.week >= p.crisis_week) & (s.week < end)
+    limit = np.where(held, np.where(pol, RUNG_DEFENSIVE - 1, 0), len(ROK_RUNGS) - 1)
+    return (limit, np.where(held, p.crisis_week, np.nan),
+            np.where(held, end - 1.0, np.nan))
 
 
 def thresholds(s: BatchState) -> np.ndarray:
     """The perception each rung 1-4 needs, per run (shape (runs, 4)): the scenario's
-    thresholds raised by what covert diplomacy achieves."""
+    thresholds raised by what covert diplomacy achieves, and (``politics``, once the new
+    government is in office) the weapons thresholds shifted by ``new_government_shift``
+    (never below the rung beneath)."""
     p = s.p.south_korea
 
     def compute() -> np.ndarray:
         raise_by = p.diplomacy_threshold_raise * diplomacy_success(s)
-        return np.stack([p.statement_threshold, p.nonlethal_threshold, p.defensive_threshold,
-                         p.offensive_threshold], axis=1) + raise_by[:, None]
+        shift = np.where(politics(s) & (s.week >= p.new_government_week),
+                         p.new_government_shift, 0.0)
+        defensive = np.maximum(p.defensive_threshold + shift, p.nonlethal_threshold)
+        offensive = np.maximum(p.offensive_threshold + shift, defensive)
+        return np.stack([p.statement_threshold, p.nonlethal_threshold, defensive,
+                         offensive], axis=1) + raise_by[:, None]
 
     return s.memo("thresholds", compute, per_week=True)
 
@@ -219,9 +286,10 @@ def rule_rung(s: BatchState) -> np.ndarray:
 
 def update_rung(s: BatchState) -> None:
     """Climb to the highest rung whose threshold (raised by diplomacy) perception reached,
-    unless a domestic crisis freezes the ladder."""
+    as far as domestic politics allow, unless a ``rok_freeze`` holds the ladder."""
     rok = s.rok
-    new = np.where(frozen(s), 0, rule_rung(s))
+    new = np.minimum(rule_rung(s), domestic_hold(s)[0])
+    new = np.where(s.week < rok.freeze_until, 0, new)  # NaN compares False
     if not (new > rok.rung).any():
         return
     r = np.arange(1, len(ROK_RUNGS))
@@ -259,7 +327,8 @@ ACTOR = Actor(
                lambda s: s.rok.perception),
         Series("rok_rung", "rung 0-4", "South Korea's rung", lambda s: s.rok.rung),
     ),
-    # Before the run the log knows only the rung Seoul already stood on.
+    # Before the run the log knows only the rung Seoul already stood on. (The politics
+    # rule's new government is a scheduled date, not an event of the run.)
     events=(Event(lambda s: s.rok.rung, _new_rungs,
                   known_at_start=lambda s: s.p.south_korea.initial_rung),),
 )

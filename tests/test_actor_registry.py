@@ -57,21 +57,23 @@ def test_a_registered_actor_reaches_the_store(japan_sweep: tuple[Path, dict]) ->
     assert run["code"] == 0
     runs = pd.read_parquet(store / "runs")
     assert len(runs) == 8 and (runs["status"] == "ok").all()
-    # Seoul stands on rung 2 from week 0, so Tokyo is on alert from week 1; a higher rate
-    # gives a higher alert after the same 8 weeks.
+    # Seoul stands on rung 2 from week 0, so Tokyo is on alert from week 0 (it moves after
+    # Seoul in the week); a higher rate gives a higher alert after the same weeks 0-8.
     alert, rate = runs["japan_alert_end"].to_numpy(), runs["japan.alert_rate"].to_numpy()
-    assert np.allclose(alert, 1 - (1 - rate) ** 8)
+    assert np.allclose(alert, 1 - (1 - rate) ** 9)
     weekly = pd.read_parquet(store / "timeseries")
     assert "japan_alert" in weekly.columns
     first = weekly[weekly["run_id"] == weekly["run_id"].min()].sort_values("week")
-    assert first["japan_alert"].iloc[0] == 0 and first["japan_alert"].iloc[-1] > 0
+    rate0 = runs.loc[runs["run_id"] == first["run_id"].iloc[0], "japan.alert_rate"].iloc[0]
+    assert first["japan_alert"].iloc[0] == pytest.approx(rate0)
+    assert len(first) == 9 and first["japan_alert"].iloc[-1] > rate0
 
 
 def test_a_registered_actor_is_an_agent_with_events(japan_sweep: tuple[Path, dict]) -> None:
     _, run = japan_sweep
     assert run["agent"] == "JapanAgent"
-    assert run["alert"] == run["outcome"] == pytest.approx(1 - 0.5**8)
-    assert [1, "Japan goes on alert"] in run["events"]
+    assert run["alert"] == run["outcome"] == pytest.approx(1 - 0.5**9)
+    assert [0, "Japan goes on alert"] in run["events"]
 
 
 def test_the_registry_closes_once_the_schema_is_built() -> None:

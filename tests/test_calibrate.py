@@ -101,7 +101,9 @@ def test_synthetic_truth_is_recovered(calibrated) -> None:
             inside.append(p[name]["q05"] <= truth <= p[name]["q95"])
     assert sum(inside) >= 5, p
     assert p["north_korea.capture_probability"]["narrowing"] < 0.5
-    assert p["north_korea.arrival_week"]["narrowing"] < 0.5
+    # An integer of five values: the 90 % interval holds at most the truth and its two
+    # neighbours (it is the first week of contact, give or take the other entries' pull).
+    assert p["north_korea.arrival_week"]["narrowing"] <= 0.5
     # The weakly informed ones stay wide: the posterior does not collapse for no reason.
     assert p["north_korea.troop_quality"]["narrowing"] > 0.6
     assert 0.2 < p["combat.law"]["shares"]["square"] < 0.8

@@ -24,3 +24,12 @@ def test_full_restraint_stops_technology_transfer(baseline: Scenario) -> None:
     seeds = range(5)
     assert outcomes_over_seeds(firm, "tech_level", seeds).max() == 0.0
     assert outcomes_over_seeds(baseline, "tech_level", seeds).min() > 0.0
+
+
+def test_under_non_interference_restraint_stays_at_its_base(baseline: Scenario) -> None:
+    sc = baseline.with_overrides({"china.stance": "non_interference",
+                                  "south_korea.diplomacy_effort": 1.0})
+    restraint = series_over_seeds(sc, "china_restraint", seeds=3)
+    assert (restraint == sc.china.restraint_base).all()
+    assert (series_over_seeds(sc.with_overrides({"china.stance": "restraint"}),
+                              "china_restraint", seeds=3) > sc.china.restraint_base).all()

@@ -56,7 +56,7 @@ def play(game: Game, moves: dict[int, tuple[int | None, float | None]]) -> Game:
 
 def test_the_game_stops_at_each_decision_week(baseline: Scenario) -> None:
     game = Game.new(baseline, seed=1, decide_every=5)
-    assert game.decision_weeks == tuple(range(0, 52, 5))
+    assert game.decision_weeks == tuple(range(0, 53, 5))  # weeks 0-52 are played
     assert game.awaiting and not game.model.running
     # Mesa's Step and Play (model.step, model.run) do nothing while Seoul has to decide.
     game.model.step()
@@ -74,8 +74,8 @@ def test_the_game_stops_at_each_decision_week(baseline: Scenario) -> None:
     while not game.over:
         game.decide(game.rung, game.effort)
         game.play_on()
-    assert game.week == 52 and not game.model.running
-    assert [d.week for d in game.decisions] == list(range(0, 52, 5))
+    assert game.week == 53 and not game.model.running  # week 52 played: over
+    assert [d.week for d in game.decisions] == list(range(0, 53, 5))
     with pytest.raises(UserError, match="game is over"):
         game.decide(game.rung, game.effort)
 
@@ -109,9 +109,10 @@ def test_only_the_player_moves_the_ladder(eager: Scenario) -> None:
 
     climbing = play(Game.new(eager, seed=2), {8: (3, None), 20: (4, None)})
     rungs = climbing.model.series()["rok_rung"]
-    # An approval at week w shows in the state from week w + 1 (it fires before the week's
-    # fighting, as every inject does), and the ladder stays there.
-    assert (rungs[:9] == 2).all() and (rungs[9:21] == 3).all() and (rungs[21:] == 4).all()
+    # An approval at week w shows in the series from week w (it fires at the start of the
+    # week, as every inject does), and the ladder stays there.
+    assert (rungs[:8] == 2).all() and (rungs[8:20] == 3).all() and (rungs[20:] == 4).all()
+    assert climbing.model.outcomes()["week_rung_3"] == 8
 
 
 def test_the_advice_is_the_models_own_rule(eager: Scenario, baseline: Scenario) -> None:
@@ -131,7 +132,7 @@ def test_the_advice_is_the_models_own_rule(eager: Scenario, baseline: Scenario) 
     # The rule itself, run on a copy of the state with the player's freeze lifted, stands
     # where the advice says.
     free = s.copy()
-    free.p.south_korea.crisis_weeks[:] = 0
+    free.rok.freeze_until[:] = np.nan
     south_korea.update_rung(free)
     assert int(free.rok.rung[0]) == advice.would_approve > advice.rung
     assert "would approve" in advice.text()
@@ -152,7 +153,7 @@ def test_diplomacy_effort_changes_the_run_from_its_week_on(baseline: Scenario) -
     talks = play(Game.new(baseline, seed=4), {8: (None, 1.0)})
     a, b = steady.model.series(), talks.model.series()
     for name in a:
-        np.testing.assert_array_equal(a[name][:9], b[name][:9])
+        np.testing.assert_array_equal(a[name][:8], b[name][:8])
     # More covert diplomacy damps Seoul's threat perception (and raises its thresholds).
     assert (b["rok_perception"][10:] < a["rok_perception"][10:]).all()
     assert float(talks.model.state.p.south_korea.diplomacy_effort[0]) == 1.0
@@ -160,7 +161,7 @@ def test_diplomacy_effort_changes_the_run_from_its_week_on(baseline: Scenario) -
     assert steady.moves == []  # holding at the same effort needs no inject
 
 
-@pytest.mark.parametrize("save_week", [12, 52])
+@pytest.mark.parametrize("save_week", [12, 53])
 def test_a_saved_game_replays_exactly_with_wargame_run(baseline: Scenario, tmp_path,
                                                        save_week: int) -> None:
     # The base scenario's own injects (here a wave Pyongyang sends) stay in the game.
@@ -184,15 +185,16 @@ def test_a_saved_game_replays_exactly_with_wargame_run(baseline: Scenario, tmp_p
     # thresholds are not swept.
     assert set(saved.sweep) == set(baseline.sweep) - {
         EFFORT, "south_korea.crisis_weeks", "south_korea.defensive_threshold",
-        "south_korea.offensive_threshold"}
-    assert [i.note for i in saved.inject] == ["", FREEZE_NOTE] + [PLAYER_NOTE] * (
-        3 if save_week == 52 else 2)
+        "south_korea.offensive_threshold", "south_korea.ladder",
+        "south_korea.new_government_shift"}
+    assert [i.note for i in saved.inject] == [i.note for i in base.inject] + [
+        FREEZE_NOTE] + [PLAYER_NOTE] * (3 if save_week == 53 else 2)
 
     assert main(["run", str(path), "--seed", "5", "--out", str(tmp_path / "replay")]) == 0
     replayed = json.loads((tmp_path / "replay" / "outcomes.json").read_text())["outcomes"]
     events = (tmp_path / "replay" / "events.txt").read_text().splitlines()
     played_events = [f"week {w:>3}: {t}" for w, t in game.model.events]
-    if save_week == 52:  # the whole game: the same outcomes and the same event log
+    if game.over:  # the whole game: the same outcomes and the same event log
         assert replayed == json_safe(game.model.outcomes())
         assert events == played_events
     else:  # saved mid-game: the same weeks so far, then Seoul holds where it stood
@@ -214,12 +216,13 @@ def test_a_scenario_that_moves_seoul_itself_cannot_be_played(baseline: Scenario,
     for inject in ({"week": 3, "move": "rok_approve", "rung": 4},
                    {"week": 3, "move": "rok_freeze", "weeks": 4},
                    {"week": 3, "set": {EFFORT: 0.9}}):
-        with pytest.raises(UserError, match=r"inject\[0\].*moves South Korea"):
+        with pytest.raises(UserError, match=r"inject\[1\].*moves South Korea"):  # [0]: the pause
             played_scenario(baseline.with_injects([inject]))
     # Other states' injects are fine.
     played_scenario(baseline.with_injects([{"week": 3, "move": "nato_raise"}]))
-    # A horizon of 520 weeks (the schema's longest) can be played: the freeze covers it.
-    assert played_scenario(baseline.with_overrides({"weeks": 520})).inject[-1].weeks == 520
+    # A horizon of 520 weeks (the schema's longest) can be played: the freeze covers its
+    # 521 weeks (0-520).
+    assert played_scenario(baseline.with_overrides({"weeks": 520})).inject[-1].weeks == 521
 
     path = tmp_path / "saved.toml"
     path.write_text(game.to_toml())

@@ -49,9 +49,15 @@ def test_outcome_record_is_flat_and_complete(baseline: Scenario) -> None:
 
 
 def test_initial_area_matches_the_article(baseline: Scenario) -> None:
+    """The model stands at the start of week 0 with the article's 700 km², nothing played:
+    the series' first row is the end of week 0, after its fighting."""
     model = EscalationModel(baseline, rng=0)
-    assert model.area_km2 == pytest.approx(700.0)
-    assert model.series()["ukraine_area_km2"][0] == pytest.approx(700.0)
+    assert model.week == 0 and model.area_km2 == pytest.approx(700.0)
+    assert model.series()["ukraine_area_km2"].size == 0
+    model.step()
+    assert model.week == 1
+    assert model.series()["week"].tolist() == [0.0]
+    assert model.series()["ukraine_area_km2"][0] == pytest.approx(model.area_km2)
 
 
 def test_initial_depths_fill_exactly_and_respect_rows() -> None:
@@ -66,7 +72,7 @@ def test_mesa_conventions(baseline: Scenario) -> None:
     units = model.agents_by_type[Unit]
     assert len(units) > 0
     model.run()
-    assert model.week == baseline.weeks
+    assert model.week == baseline.weeks + 1  # weeks 0 to the horizon played
     assert not model.running
     series = model.series()
     assert all(len(v) == baseline.weeks + 1 for v in series.values())

@@ -4,6 +4,8 @@ says, on hand-made series."""
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -181,3 +183,89 @@ def test_the_real_record_loads_and_maps_onto_the_model() -> None:
     assert record.name == "kursk-2024-25"
     assert cli_main(["calibrate", str(ROOT / "scenarios" / "baseline.toml"), "--record",
                      str(path), "--check"]) == 0
+
+
+SHARED = ROOT.parent / "shared"
+RECORD_FILES = ("record-to-jan-2025.md", "record-feb-apr-2025.md")
+
+
+def _dashes(text: str) -> str:
+    return text.replace("\u2013", "-").replace("\u2014", "-")
+
+
+def record_rows() -> list[tuple[str, str]]:
+    """(quantity, week column) of every row of the shared record's tables."""
+    rows = []
+    for name in RECORD_FILES:
+        for line in (SHARED / name).read_text(encoding="utf-8").splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if line.startswith("|") and len(cells) >= 5 and cells[0] != "quantity" \
+                    and not set(cells[0]) <= {"-"}:
+                rows.append((_dashes(cells[0]), _dashes(cells[1])))
+    return rows
+
+
+def _span(week: str) -> tuple[int, int] | None:
+    """A week column as (first, last), or None for 'before week 0' and '-'."""
+    parts = week.split("-")
+    if not all(p.strip().isdigit() for p in parts):
+        return None
+    return int(parts[0]), int(parts[-1])
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"the shared record is not at {SHARED}")
+def test_every_row_of_the_record_is_an_entry_or_unmapped_at_its_week() -> None:
+    """Both shared files through 30 April 2025, row by row: each row is an [[observation]]
+    of that quantity whose week lies in the row's week column (an event's best week; a
+    level's or count's week), or an [[unmapped]] entry with the row's week and a reason;
+    and every entry answers to a row (an observation may add ': what' to the quantity)."""
+    record = load_record(ROOT / "observations" / "kursk-2024-25.toml")
+    raw = tomllib.loads((ROOT / "observations" / "kursk-2024-25.toml").read_text())
+    anchors = {o["id"]: o["best"] if o["kind"] == "event_week" else o["week"]
+               for o in raw["observation"]}
+
+    def answers(quantity: str, row: str) -> bool:
+        return quantity == row or quantity.startswith(row + ": ")
+
+    rows = record_rows()
+    assert len(rows) == 42
+    matched: set[str] = set()
+    for quantity, week in rows:
+        span = _span(week)
+        hits = [e.id for e in record.entries if answers(_dashes(e.quantity), quantity)
+                and span is not None and span[0] <= anchors[e.id] <= span[1]]
+        unmapped = [u for u in record.unmapped if _dashes(u.quantity) == quantity
+                    and _dashes(u.week) == week]
+        assert hits or unmapped, f"row not encoded: {quantity!r}, week {week}"
+        matched.update(hits)
+    assert matched == {e.id for e in record.entries}, "entries that answer to no row"
+    assert all(u.reason for u in record.unmapped)
+    assert len(record.unmapped) == sum(1 for q, w in rows if not any(
+        answers(_dashes(e.quantity), q) and (s := _span(w)) and s[0] <= anchors[e.id] <= s[1]
+        for e in record.entries))
+
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+DATES = re.compile(r"\b(?:(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? "
+                   r"((?:19|20)\d\d))\b|\b((?:19|20)\d\d)-(\d\d)-\d\d\b", re.IGNORECASE)
+
+
+def test_nothing_after_april_2025_is_in_the_record_the_scenarios_or_the_model() -> None:
+    """The record rule: no entry lies past week 27 (the end of the retaking's range), and no
+    date after May 2025 (the month the record's reports about April were made) is written
+    in observations/, scenarios/ or sim/."""
+    record = load_record(ROOT / "observations" / "kursk-2024-25.toml")
+    assert max(e.week for e in record.entries) == 27
+    assert max(e.week for e in record.entries if e.id != "kursk_retaken") == 26
+    late = []
+    for folder, pattern in (("observations", "*.toml"), ("scenarios", "*.toml"),
+                            ("sim", "*.py")):
+        for path in sorted((ROOT / folder).rglob(pattern)):
+            for m in DATES.finditer(path.read_text(encoding="utf-8")):
+                if m[1]:
+                    when = (int(m[2]), MONTHS.index(m[1].lower()) + 1)
+                else:
+                    when = (int(m[3]), int(m[4]))
+                if when > (2025, 5):
+                    late.append(f"{path.relative_to(ROOT)}: {m[0]}")
+    assert not late, late

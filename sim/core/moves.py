@@ -68,7 +68,7 @@ class Inject(BaseModel):
     date: dt.date | None = None
     move: Move | None = None
     rung: int | None = Field(None, ge=1, le=4)
-    weeks: int | None = Field(None, ge=1, le=520)
+    weeks: int | None = Field(None, ge=1, le=521)  # a 520-week horizon plays 521 weeks
     troops: int | None = Field(None, ge=1, le=100_000)
     level: float | None = Field(None, ge=0, le=1)
     role: Role | None = None

@@ -102,8 +102,8 @@ class Scenario(BaseModel):
     weeks: int = param(
         52, ge=1, le=520, unit="weeks", kind="assumption",
         source="design: about a year from late October 2024",
-        doc="Horizon of a run: the last week it plays (weeks 0 to weeks; 52 ends on "
-        "2 November 2025).",
+        doc="Horizon of a run: the last week it plays (weeks 0 to weeks: 52 plays a year "
+        "and a week).",
     )
     start_date: str = param(
         "2024-10-28", unit="date", kind="article",

@@ -19,8 +19,9 @@ and event log for equality.
 At each decision week the game also says what Seoul's own rule would do there
 (:class:`Advice`): threat perception against each rung's threshold, raised by diplomacy
 (:func:`sim.core.actors.south_korea.thresholds`), and whether the scenario's domestic
-politics would hold the ladder that week (:func:`sim.core.actors.south_korea.domestic_hold`). Plain Python, no Solara: :mod:`sim.view.app` wires its
-buttons to :meth:`Game.decide` and :meth:`Game.play_on`.
+politics would hold the ladder that week (:func:`sim.core.actors.south_korea.domestic_hold`).
+Plain Python, no Solara: :mod:`sim.view.app` wires its buttons to :meth:`Game.decide` and
+:meth:`Game.play_on`.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ PLAYER_PARAMS = (EFFORT, "south_korea.crisis_week", "south_korea.crisis_weeks")
 #: off: a saved game does not sweep them (they would change nothing).
 RULE_PARAMS = tuple(f"south_korea.{name}" for name in (
     "statement_threshold", "nonlethal_threshold", "defensive_threshold",
-    "offensive_threshold", "diplomacy_threshold_raise"))
+    "offensive_threshold", "diplomacy_threshold_raise", "ladder", "new_government_week",
+    "new_government_shift"))
 #: The longest ``rok_freeze`` an inject can make (its schema's bound).
 MAX_FREEZE_WEEKS = int(next(m.le for m in Inject.model_fields["weeks"].metadata
                             if getattr(m, "le", None) is not None))

@@ -17,8 +17,8 @@ How domestic politics act on the ladder is one of two rival stories (``ladder``)
   for ``crisis_weeks`` (martial law on 3 December 2024, the impeachment on 14 December:
   "the weapons question froze", the record).
 * ``politics`` (the record: an acting government from the impeachment; the Constitutional
-  Court removed the President on 4 April 2025 and an election was set for 3 June 2025,
-  week 31; Seoul stayed at non-lethal aid throughout): an acting government, from
+  Court removed the President on 4 April 2025 and an election was set for week 31; Seoul
+  stayed at non-lethal aid throughout): an acting government, from
   ``crisis_week`` until a new government takes office in ``new_government_week``, makes
   statements and sends non-lethal aid but does not cross to weapons; the new government
   then follows the thresholds for weapons shifted by ``new_government_shift``, either way
@@ -150,15 +150,15 @@ class SouthKoreaSection(Section):
         "threshold", unit="category", kind="assumption",
         source="threshold: the article's ladder and the December crisis freeze; politics: "
         "the record (an acting government after the impeachment of 14 Dec 2024 stayed at "
-        "non-lethal aid; the President removed 4 Apr 2025, an election set for 3 June)",
+        "non-lethal aid; the President removed 4 Apr 2025, an election set for week 31)",
         doc="How Seoul's domestic politics act on the ladder (the module docstring of "
         "sim/core/actors/south_korea.py).",
     )
     new_government_week: int = param(
         31, ge=0, le=520, unit="week", kind="reported",
-        source="record: the presidential election was set for 3 June 2025 (week 31), a date "
-        "scheduled and reported before 30 April 2025; the winner of an election held because "
-        "the office is vacant takes office at once",
+        source="record: the presidential election was set, in April 2025, for week 31 of the "
+        "run (a date scheduled and reported before 30 April 2025); the winner of an election "
+        "held because the office is vacant takes office at once",
         doc="politics: week a new government takes office and the acting government's hold "
         "on weapons ends.",
     )
@@ -218,10 +218,11 @@ def diplomacy_success(s: BatchState) -> np.ndarray:
     return s.p.south_korea.diplomacy_effort * s.p.china.receptiveness
 
 
-def delivered(s: BatchState, rung: int) -> np.ndarray:
-    """Whether weapons approved at ``rung`` have reached Ukrainian units, per run."""
-    week = s.rok.rung_week[:, rung]
-    return ~np.isnan(week) & (s.week >= week + s.p.south_korea.delivery_weeks)
+def delivered(s: BatchState, rung: int, week: int) -> np.ndarray:
+    """Whether weapons approved at ``rung`` are with Ukrainian units in ``week``'s fighting
+    (``delivery_weeks`` after the approval), per run."""
+    approved = s.rok.rung_week[:, rung]
+    return ~np.isnan(approved) & (week >= approved + s.p.south_korea.delivery_weeks)
 
 
 def step(s: BatchState) -> None:

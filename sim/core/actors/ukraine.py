@@ -155,8 +155,8 @@ def equipment(s: BatchState, week: int) -> np.ndarray:
     (cut during a pause) x (1 + NATO's increases) x (1 + South Korean weapons delivered)
     x the supply that gets through."""
     p, nato = s.p.ukraine, s.p.nato
-    boost = (np.where(delivered(s, RUNG_DEFENSIVE), p.rok_defensive_boost, 0.0)
-             + np.where(delivered(s, RUNG_OFFENSIVE), p.rok_offensive_boost, 0.0))
+    boost = (np.where(delivered(s, RUNG_DEFENSIVE, week), p.rok_defensive_boost, 0.0)
+             + np.where(delivered(s, RUNG_OFFENSIVE, week), p.rok_offensive_boost, 0.0))
     west = (1.0 + np.where(s.nato.rung >= 2, nato.support_increase, 0.0)) * (
         1.0 + np.where(s.nato.rung >= 3, nato.ukraine_proper_increase, 0.0))
     paused = np.where(week < s.ua.pause_until, s.ua.pause_level, 1.0)

@@ -187,8 +187,9 @@ class NorthKoreaSection(Section):
         "first wave's pay (1: the same odds as the prestige rule at the first wave's pay).",
     )
     bargain_min_pay: float = param(
-        0.25, ge=0, le=1, unit="reward ratio", kind="assumption",
-        source="modeller: 'he draws down only if Russia stops paying'",
+        0.1, ge=0, le=1, unit="reward ratio", kind="assumption",
+        source="modeller: 'he draws down only if Russia stops paying' (a tenth of the first "
+        "wave's pay: as good as stopped)",
         doc="bargain: reward flow (relative to the first wave's pay) below which Russia "
         "counts as having stopped paying, and Pyongyang draws down.",
     )

@@ -117,7 +117,7 @@ def test_page_steps_and_renders(server: str, tmp_path: Path) -> None:
         for week in range(1, 5):
             step.click()
             page.get_by_text(f"Week {week} of 52").wait_for(timeout=30_000)
-        # North Korean troops arrive in week 3 of the baseline: the log says so.
+        # North Korean troops enter combat in week 1 of the baseline: the log says so.
         page.get_by_text("North Korean units enter combat in Kursk").wait_for(
             timeout=30_000)
         # The map and the five charts are drawn as images that actually decoded.

@@ -23,7 +23,9 @@ among its units by strength x exposure (:func:`exposure`). The front grinds: eac
 attacker gains the share of a sector that the probability of passing
 ``breakthrough_ratio`` under log-normal fog of war gives (less what the defender's
 counter-attacks win back); a sector changes hands when the gains add up to one
-(:func:`_advance`).
+(:func:`_advance`). While Russia masses an offensive against a cut salient (Ukraine's
+``collapse`` rule, :mod:`sim.core.actors.ukraine`), the attackers' effective strength is
+multiplied by ``ukraine.offensive_strength``.
 """
 
 from __future__ import annotations

@@ -105,21 +105,21 @@ def test_the_choice_waits_for_the_retaking_and_its_lag(baseline: Scenario) -> No
     assert np.isnan(res.outcomes["nk_after_kursk_week"]).all()
 
 
-def probabilities(sc: Scenario, runs: int = 200) -> np.ndarray:
-    """The choice's probabilities at the end of the runs (the state after Kursk)."""
-    s = run_to_horizon(start(Params.from_scenarios([sc] * runs), np.arange(runs), 30, False))
-    return role_probabilities(s)
-
-
 def test_the_choice_weighs_pay_losses_and_china(baseline: Scenario) -> None:
-    prestige = probabilities(baseline.with_overrides({"north_korea.loss_aversion": 20.0}))
-    bargain = probabilities(baseline.with_overrides({"north_korea.loss_aversion": 20.0,
-                                                     "north_korea.commitment": "bargain"}))
+    """The choice's probabilities on one and the same state (200 runs after Kursk), as the
+    story and the parameters change: the bargain ignores losses, a premium draws to
+    Ukraine proper, China's full pressure rules it out."""
+    sc = baseline.with_overrides({"north_korea.loss_aversion": 20.0})
+    s = run_to_horizon(start(Params.from_scenarios([sc] * 200), np.arange(200), 30, False))
+    nk = s.p.north_korea
+    prestige = role_probabilities(s)
     np.testing.assert_allclose(prestige.sum(axis=1), 1.0)
-    # Under the bargain the losses do not weigh: Ukraine proper is likelier.
-    assert (bargain[:, 2] > prestige[:, 2]).all()
-    # A higher premium makes it likelier too, and China's full pressure moves it home.
-    paid = probabilities(baseline.with_overrides({"north_korea.ukraine_pay_premium": 3.0}))
-    assert (paid[:, 2] > probabilities(baseline)[:, 2]).all()
-    firm = {"china.restraint_base": 1.0, "china.restraint_effect": 1.0}
-    assert (probabilities(baseline.with_overrides(firm))[:, 2] == 0).all()
+    nk.commitment[:] = "bargain"
+    assert (role_probabilities(s)[:, 2] > prestige[:, 2]).all()
+    nk.commitment[:] = "prestige"
+    nk.ukraine_pay_premium[:] = 3.0
+    assert (role_probabilities(s)[:, 2] > prestige[:, 2]).all()
+    nk.ukraine_pay_premium[:] = sc.north_korea.ukraine_pay_premium
+    s.china.restraint[:] = 1.0
+    s.p.china.restraint_effect[:] = 1.0
+    assert (role_probabilities(s)[:, 2] == 0).all()

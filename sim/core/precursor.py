@@ -25,13 +25,14 @@ WEEKS_AUG_TO_OCT = 10
 
 
 def precursor(scenario: Scenario) -> Scenario:
-    """The same scenario set back to August 2024: 1,000 km² held, no North Koreans."""
-    return scenario.with_overrides(
+    """The same scenario set back to August 2024: 1,000 km² held, no North Koreans, no
+    injects (they belong to the scenario's own weeks)."""
+    return scenario.model_copy(update={"inject": []}).with_overrides(
         {
             "front.ukraine_held_km2": AUGUST_KM2,
             "north_korea.troops_to_kursk": 0,
             "north_korea.max_waves": 0,
-            "weeks": WEEKS_AUG_TO_OCT,
+            "weeks": WEEKS_AUG_TO_OCT - 1,  # a run plays weeks 0 to its horizon: ten weeks
         },
         origin="precursor",
     )

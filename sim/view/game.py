@@ -305,7 +305,7 @@ class Game:
         data["name"] = f"{self.base.name}-played"
         data["description"] = (
             f"'{self.base.name}' with South Korea played by a person, seed "
-            f"{self.model.seed}, saved at week {self.week} ({when:%d %b %Y}) after "
+            f"{self.model.seed}, saved at the start of week {self.week} ({when:%d %b %Y}) after "
             f"{len(self.decisions)} decisions. Replay: wargame run FILE --seed "
             f"{self.model.seed}")
         data["inject"] = [*data["inject"], *(m.model_dump() for m in self.moves)]
@@ -324,7 +324,8 @@ class Game:
         data["inject"] = [i.model_dump(exclude_none=True, exclude_defaults=True)
                           for i in sc.inject]
         header = (f"# A game of '{self.base.name}' with South Korea played, seed "
-                  f"{self.model.seed}, saved at week {self.week} of {self.model.horizon}.\n"
+                  f"{self.model.seed}, saved at the start of week {self.week} (the run plays "
+                  f"weeks 0-{self.model.horizon}).\n"
                   "# Seoul's own ladder rule is frozen for the whole run (the first "
                   "rok_freeze inject);\n# the player's moves are the injects noted "
                   f"'{PLAYER_NOTE}'. Replay it exactly:\n"

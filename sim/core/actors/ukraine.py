@@ -62,9 +62,10 @@ class UkraineSection(Section):
     )
     replacement_rate: float = param(
         0.8, ge=0, le=2, unit="share of losses/week", kind="calibrated",
-        source="calibrated: with it the model keeps ~450 km² Ukrainian-held at week 11, as "
-        "the record has it (DeepState, Russian MoD, mid-January 2025); Ukraine kept feeding "
-        "units into the salient",
+        source="calibrated: with the breakthrough ratio, it reproduces the article's "
+        "August-October advance (sim/core/precursor.py); Ukraine kept feeding units into the "
+        "salient. The defaults grind faster than the record's ~450 km² at week 11 (DeepState, "
+        "Russian MoD, mid-January 2025): wargame calibrate fits the rate in its [sweep] range",
         doc="Share of last week's losses replaced.",
     )
     rok_defensive_boost: float = param(

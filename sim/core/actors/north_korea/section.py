@@ -87,7 +87,8 @@ class NorthKoreaSection(Section):
         "JCS, 19 Dec 2024-13 Jan 2025) after sustained assaults began in week 6; the model "
         "without it gives a fifth of that",
         doc="How much more exposed to fire North Korean infantry is while assaulting (dense "
-        "formations across open ground): multiplies their share and their column's losses.",
+        "formations across open ground) at zero experience (the excess shrinks with "
+        "experience): multiplies their share and their column's losses.",
     )
     capture_probability: float = param(
         0.0007, ge=0, le=0.05, unit="per casualty", kind="reported",

@@ -30,16 +30,28 @@ def waves_ordered(injects: tuple[Inject, ...]) -> list[Inject]:
     return sorted((i for i in injects if i.move == "nk_wave"), key=lambda i: i.week)
 
 
+def _same(injects: tuple[Inject, ...]) -> tuple:
+    """What makes two runs' injects the same moves (the objects differ from scenario to
+    scenario: a sweep's points each validate their own copy of the scenario's injects)."""
+    return tuple((i.week, i.move, i.rung, i.weeks, i.troops, i.level, i.role,
+                  tuple(i.set.items()), i.note) for i in injects)
+
+
 def plan(injects_by_run: list[tuple[Inject, ...]], wave_group0: int
          ) -> dict[int, list[Entry]]:
-    """week -> planned injects, for the runs of a batch. A run's k-th ``nk_wave`` inject
-    deploys into slot group ``wave_group0 + k`` (laid out by :mod:`sim.core.state`)."""
-    rows: dict[int, list[int]] = {}
-    lists: dict[int, tuple[Inject, ...]] = {}
+    """week -> planned injects, for the runs of a batch, each applied at once to every run
+    that has it. A run's k-th ``nk_wave`` inject deploys into slot group ``wave_group0 +
+    k`` (laid out by :mod:`sim.core.state`)."""
+    rows: dict[tuple, list[int]] = {}
+    lists: dict[tuple, tuple[Inject, ...]] = {}
+    keys: dict[int, tuple] = {}  # id of a run's tuple -> its key (replicates share one)
     for r, injects in enumerate(injects_by_run):
         if injects:
-            rows.setdefault(id(injects), []).append(r)
-            lists[id(injects)] = injects
+            key = keys.get(id(injects))
+            if key is None:
+                key = keys[id(injects)] = _same(injects)
+            rows.setdefault(key, []).append(r)
+            lists[key] = injects
     out: dict[int, list[Entry]] = {}
     for key, runs in rows.items():
         waves = waves_ordered(lists[key])

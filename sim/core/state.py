@@ -92,6 +92,13 @@ class BatchState:
         self._memo[name] = (key, value)
         return value
 
+    def forget(self, *names: str) -> None:
+        """Drop derived values kept by :meth:`memo` that a change outside the units made
+        stale (North Korea's soldiers sent, lost away from the map or brought home), without
+        making every value derived from the units stale too."""
+        for name in names:
+            self._memo.pop(name, None)
+
     def refresh_columns(self) -> None:
         """Recompute the flat column indices after units were placed or moved."""
         self.layout_version += 1

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core import rng
-from sim.core.actors.north_korea.state import ROLE_HOME, ROLE_SUPPORT, ROLE_UKRAINE
+from sim.core.actors.north_korea.state import COUNTS, ROLE_HOME, ROLE_SUPPORT, ROLE_UKRAINE
 from sim.core.arith import row_sum, whole_sum
 from sim.core.units import Side
 
@@ -80,7 +80,7 @@ def fight_beyond_kursk(s: BatchState) -> None:
     x = nk.role_experience
     nk.role_experience = np.where(nk.role == ROLE_UKRAINE,
                                   x + p.learning_rate * (1.0 - x), x)
-    s.units.touch()
+    s.forget(*COUNTS)
 
 
 def step(s: BatchState) -> None:
@@ -98,7 +98,7 @@ def step(s: BatchState) -> None:
     going = nk.role == ROLE_HOME
     if going.any():
         nk.withdrawn += np.where(going, np.minimum(nk.home_rate, nk.troops_in_russia(s)), 0.0)
-        s.units.touch()
+        s.forget(*COUNTS)
 
 
 def role_probabilities(s: BatchState) -> np.ndarray:

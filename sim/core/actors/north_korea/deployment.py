@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core import rng
-from sim.core.actors.north_korea.state import vanguard_personnel
+from sim.core.actors.north_korea.state import COUNTS, vanguard_personnel
 from sim.core.units import (
     GROUP_NK_MAIN,
     GROUP_NK_VANGUARD,
@@ -111,7 +111,7 @@ def send_wave(s: BatchState, which: np.ndarray, troops: np.ndarray, group: np.nd
     if injected:
         nk.injected_waves += which
     nk.wave_mark = np.where(which, s.casualties[:, Side.NORTH_KOREA], nk.wave_mark)
-    s.units.touch()
+    s.forget(*COUNTS)
 
 
 def draw_down(s: BatchState, which: np.ndarray) -> None:
@@ -126,4 +126,4 @@ def draw_down(s: BatchState, which: np.ndarray) -> None:
     if away.any():
         nk.withdrawn += np.where(away, np.rint(share * nk.troops_in_russia(s)), 0.0)
     nk.drawdowns += which
-    s.units.touch()
+    s.forget(*COUNTS)

@@ -26,6 +26,11 @@ Kursk not retaken), ``home`` (brought home), ``support`` (support roles in Russi
 border duty, fire support, engineering), ``ukraine`` (committed inside Ukraine proper)."""
 ROLE_HOME, ROLE_SUPPORT, ROLE_UKRAINE = 1, 2, 3
 
+COUNTS = ("troops_in_russia", "nk_mean_experience")
+"""The values kept per change of the units that North Korea's counts also feed: forgotten
+(:meth:`sim.core.state.BatchState.forget`) when soldiers are sent, lost or brought home
+away from the map, or the force's experience there grows."""
+
 
 @dataclass(eq=False)  # arrays: compared by identity, never by value
 class NorthKoreaState:

@@ -20,6 +20,7 @@ from sim.analysis.sensitivity import outcome_values, sobol_indices
 from sim.analysis.style import fmt_share
 from sim.batch.designs import salib_problem
 from sim.cli import main
+from sim.core.scenario import load_scenario
 from tests.conftest import ROOT
 
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")
@@ -176,10 +177,12 @@ def test_compare_states_each_design_and_warns_when_they_differ(stores, tmp_path,
     designs = pd.read_csv(out / "compare_designs.csv", index_col=0)
     assert designs.loc["baseline", "runs"] == 60 and designs.loc["low-threshold", "runs"] == 20
     assert designs.loc["baseline", "design"] == "lhs, 30 points x 2 replicates"
-    assert designs.loc["baseline", "swept"] == 25 and designs.loc["low-threshold", "swept"] == 4
-    assert "warning: the sets do not sweep the same parameters (swept: baseline 25, " \
-           "low-threshold 4)" in " ".join(printed.split())
-    # too few runs of the 25-parameter hypercube lie near the values the other fixes
+    swept = len(load_scenario(ROOT / "scenarios" / "baseline.toml").sweep)
+    assert designs.loc["baseline", "swept"] == swept
+    assert designs.loc["low-threshold", "swept"] == 4
+    assert ("warning: the sets do not sweep the same parameters (swept: baseline "
+            f"{swept}, low-threshold 4)") in " ".join(printed.split())
+    # too few runs of the baseline's hypercube lie near the values the other fixes
     assert main(["compare", str(stores["lhs"]), str(stores["low"]), "--shared-params",
                  "--out", str(out)]) == 2
     err = " ".join(capsys.readouterr().err.split())

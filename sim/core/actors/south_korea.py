@@ -80,13 +80,14 @@ class SouthKoreaSection(Section):
         5, ge=0, le=520, unit="week", kind="reported",
         source="record: martial law declared and lifted on 3 Dec 2024 (week 5), the President "
         "impeached on 14 Dec; 'the weapons question froze'",
-        doc="Week a domestic crisis in Seoul freezes the ladder.",
+        doc="Week a domestic crisis in Seoul begins: it freezes the ladder (threshold), or an "
+        "acting government holds it below weapons (politics).",
     )
     crisis_weeks: int = param(
         16, ge=0, le=520, unit="weeks", kind="assumption",
         source="modeller: an acting government makes no new commitments until the crisis is "
         "resolved; how long that would take was unknown in January 2025 (0: no crisis)",
-        doc="Weeks the ladder stays frozen from crisis_week.",
+        doc="threshold: weeks the ladder stays frozen from crisis_week.",
     )
     initial_perception: float = param(
         0.2, ge=0, le=1, unit="0-1", kind="assumption", source="modeller",

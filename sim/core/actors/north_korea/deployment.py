@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 def enter(s: BatchState) -> None:
     """Units due in the line at the start of this week: the vanguard at ``arrival_week``,
-    the main body at ``assault_week``, and units whose rest is over."""
+    the main body at ``assault_week``, and units whose rest is over (once Kursk is retaken
+    there is no line to return to: they wait for the force's role after Kursk)."""
     p, nk, u = s.p.north_korea, s.nk, s.units
     size, depth = s.p.front.unit_size, s.depth
     entered = False
@@ -50,7 +51,7 @@ def enter(s: BatchState) -> None:
         deploy(u, due, np.full(s.runs, GROUP_NK_MAIN),
                p.troops_to_kursk - vanguard_personnel(s.p), size, p.troop_quality,
                p.initial_experience, depth)
-    back = s.week >= nk.rest_until  # NaN compares False
+    back = (s.week >= nk.rest_until) & (s.area > 0)  # NaN compares False; no front: wait
     if back.any():
         entered = True
         returning = u.resting & back[:, None]

@@ -165,12 +165,14 @@ def init(s: BatchState) -> RussiaState:
                        z.copy(), z.copy())
 
 
-def role_pay(s: BatchState) -> np.ndarray:
+def role_pay(s: BatchState) -> np.ndarray | float:
     """What the troops' role after Kursk does to the per-soldier rewards: 1 before it; 0
     for a force going home; ``support_pay_share``; ``ukraine_pay_premium``."""
     nk, role = s.p.north_korea, s.nk.role
-    return np.select([role == 1, role == 2, role == 3],
-                     [0.0, nk.support_pay_share, nk.ukraine_pay_premium], 1.0)
+    if not role.any():  # most weeks of most runs: nothing to look up
+        return 1.0
+    return np.where(role == 0, 1.0, np.where(role == 1, 0.0, np.where(
+        role == 2, nk.support_pay_share, nk.ukraine_pay_premium)))
 
 
 def milestones(s: BatchState) -> np.ndarray:

@@ -135,17 +135,27 @@ def init(s: BatchState) -> UkraineState:
                         none.copy(), np.ones(s.runs), np.zeros(s.runs, dtype=bool))
 
 
+def _any_cut(s: BatchState) -> bool:
+    """Whether some run's road has been cut (until then, the two functions below have
+    nothing to compute)."""
+    return not np.isnan(s.ua.supply_cut_week).all()
+
+
 def offensive(s: BatchState, week: int | None = None) -> np.ndarray:
     """Whether Russia's massed offensive against the cut salient drives the fighting of
     ``week`` (default: the week being played)."""
+    if not _any_cut(s):
+        return np.zeros(s.runs, dtype=bool)
     p, week = s.p.ukraine, s.week if week is None else week
     start = s.ua.supply_cut_week + p.offensive_lag_weeks  # NaN: never
     return (week >= start) & (week < start + p.offensive_weeks)
 
 
-def supply(s: BatchState, week: int) -> np.ndarray:
+def supply(s: BatchState, week: int) -> np.ndarray | float:
     """Share of Ukraine's supply that reaches the salient in ``week``: ``cut_supply`` from
     the week after the cut to the end of the offensive, else all of it."""
+    if not _any_cut(s):
+        return 1.0
     p, cut = s.p.ukraine, s.ua.supply_cut_week
     end = cut + p.offensive_lag_weeks + p.offensive_weeks
     return np.where((week > cut) & (week < end), p.cut_supply, 1.0)
@@ -160,8 +170,10 @@ def equipment(s: BatchState, week: int) -> np.ndarray:
              + np.where(delivered(s, RUNG_OFFENSIVE, week), p.rok_offensive_boost, 0.0))
     west = (1.0 + np.where(s.nato.rung >= 2, nato.support_increase, 0.0)) * (
         1.0 + np.where(s.nato.rung >= 3, nato.ukraine_proper_increase, 0.0))
-    paused = np.where(week < s.ua.pause_until, s.ua.pause_level, 1.0)
-    return p.western_support * paused * west * (1.0 + boost) * supply(s, week)
+    equipment = p.western_support * west * (1.0 + boost) * supply(s, week)
+    if np.isnan(s.ua.pause_until).all():  # no pause ordered
+        return equipment
+    return equipment * np.where(week < s.ua.pause_until, s.ua.pause_level, 1.0)
 
 
 def step(s: BatchState) -> None:
@@ -170,9 +182,11 @@ def step(s: BatchState) -> None:
     through."""
     p, ua = s.p.ukraine, s.ua
     ua.offensive = offensive(s)
-    cut = (np.isnan(ua.supply_cut_week) & (s.area <= p.supply_cut_area_km2) & (s.area > 0)
-           & s.memo("salient_collapse", lambda: p.salient == "collapse", per_week=True))
-    ua.supply_cut_week[cut] = s.week
+    collapse = s.memo("salient_collapse", lambda: p.salient == "collapse", per_week=True)
+    if collapse.any():
+        cut = (collapse & np.isnan(ua.supply_cut_week) & (s.area <= p.supply_cut_area_km2)
+               & (s.area > 0))
+        ua.supply_cut_week[cut] = s.week
     ua.equipment = equipment(s, s.week + 1)
     replenish(s.units, Side.UKRAINE, p.replacement_rate * supply(s, s.week + 1)
               * s.week_casualties[:, Side.UKRAINE], s.p.front.unit_size)

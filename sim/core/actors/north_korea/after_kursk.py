@@ -61,6 +61,8 @@ def fight_beyond_kursk(s: BatchState) -> None:
     proper. Runs after the map's fighting, before the actors' rules, so that Russia's
     desperation and Kim's prestige see them in the same week."""
     nk = s.nk
+    if not nk.role.any():  # no run has left Kursk yet
+        return
     away = (nk.role == ROLE_SUPPORT) | (nk.role == ROLE_UKRAINE)
     if not away.any():
         return
@@ -87,7 +89,10 @@ def step(s: BatchState) -> None:
     """The choice once it is due (or forced), a forced change of role, and the week's
     homecoming."""
     nk, p = s.nk, s.p.north_korea
-    pending = (nk.role == 0) & nk.deployed & ~np.isnan(s.retaken_week)
+    retaken = ~np.isnan(s.retaken_week)
+    if not retaken.any():  # no run has a choice to make yet (a role needs Kursk retaken)
+        return
+    pending = (nk.role == 0) & nk.deployed & retaken
     due = pending & ((s.week >= s.retaken_week + p.after_kursk_lag_weeks)
                      | (nk.forced_role > 0))
     switch = (nk.role > 0) & (nk.forced_role > 0) & (nk.forced_role != nk.role)

@@ -61,6 +61,8 @@ WEEKS_PER_YEAR = 52.0
 def admit(s: BatchState) -> None:
     """Pyongyang admits the deployment ``admission_lag_weeks`` after Kursk is retaken."""
     nk = s.nk
+    if np.isnan(s.retaken_week).all():
+        return
     due = (np.isnan(nk.admission_week) & nk.deployed
            & (s.week >= s.retaken_week + s.p.north_korea.admission_lag_weeks))
     nk.admission_week[due] = s.week  # NaN retaken_week compares False

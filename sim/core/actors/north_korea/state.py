@@ -26,7 +26,7 @@ Kursk not retaken), ``home`` (brought home), ``support`` (support roles in Russi
 border duty, fire support, engineering), ``ukraine`` (committed inside Ukraine proper)."""
 ROLE_HOME, ROLE_SUPPORT, ROLE_UKRAINE = 1, 2, 3
 
-COUNTS = ("troops_in_russia", "nk_mean_experience")
+COUNTS = ("troops_in_russia", "troops_in_ukraine", "nk_mean_experience")
 """The values kept per change of the units that North Korea's counts also feed: forgotten
 (:meth:`sim.core.state.BatchState.forget`) when soldiers are sent, lost or brought home
 away from the map, or the force's experience there grows."""
@@ -73,8 +73,10 @@ class NorthKoreaState:
             0.0, self.kursk_sent - s.casualties[:, Side.NORTH_KOREA] - self.withdrawn))
 
     def troops_in_ukraine(self, s: BatchState) -> np.ndarray:
-        """Soldiers committed inside Ukraine proper."""
-        return np.where(self.role == ROLE_UKRAINE, self.troops_in_russia(s), 0.0)
+        """Soldiers committed inside Ukraine proper (a role begins by touching the units,
+        so the value is kept per change of the units too)."""
+        return s.memo("troops_in_ukraine", lambda: np.where(
+            self.role == ROLE_UKRAINE, self.troops_in_russia(s), 0.0))
 
     def in_combat(self, s: BatchState) -> np.ndarray:
         """North Korean soldiers fighting: in the Kursk line, or inside Ukraine proper."""

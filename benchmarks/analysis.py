@@ -1,20 +1,25 @@
 """Benchmark `wargame plot`, `analyze` and `report` on a store with weekly series.
 
-    python benchmarks/analysis.py --runs 2000 [--rounds 3] [--before /tmp/wargame-before]
+    python benchmarks/analysis.py --runs 2000 [--rounds 5] [--before /work/wt-analysis-before]
     python benchmarks/analysis.py --runs 200000 --rounds 1 --check
 
-The store (a Latin hypercube of the baseline, ``--runs / 100`` points ... see
-``STORES``) is made with ``wargame sweep`` under ``--store-dir`` (default /tmp) the first
-time and reused after. Each command runs as its own process, cold (its output folders
-removed first), and is timed with its peak resident memory: the sum over the process
-tree (main process, forkserver, workers), sampled every 50 ms; shared pages are counted
-once per process, so this over-states the true peak. ``report`` is timed twice: cold
-(computing everything) and warm (after `plot` and `analyze` wrote their folders for the
-same store, which it reuses).
+The store (a Latin hypercube of the baseline, see ``STORES``; 2,000 runs is the README's
+``--samples 400 --replicates 5``) is made with ``wargame sweep`` under ``--store-dir``
+(default /tmp) the first time and reused after. Each command runs as its own process,
+cold (its output folders removed first), and is timed with its peak resident memory: the
+sum over the process tree (main process, forkserver, workers), sampled every 50 ms;
+shared pages are counted once per process, so this over-states the true peak. ``report``
+is timed twice: cold (computing everything) and warm (after `plot` and `analyze` wrote
+their folders for the same store, which it reuses). `analyze` and `report` are given
+``--event`` (default ``defensive``): on the README's 2,000 runs the default event,
+``offensive``, has too few runs for scenario discovery to run at all, and the benchmark
+is of the analysis with PRIM and its held-out halves.
 
-``--before DIR`` also times the code in DIR (e.g. ``git archive e1ac291 | tar -x -C
-DIR``), in interleaved rounds with this checkout, so that both see the same machine
-load; each figure is the best of ``--rounds``.
+``--before DIR`` (repeatable) also times the code in DIR (a git worktree of an older commit with its
+own ``.venv``: ``git worktree add DIR 491e433`` and ``pip install -e`` there; an editable
+install shadows ``PYTHONPATH``, so each checkout runs with its own interpreter), in
+interleaved rounds with this checkout, so that both see the same machine load; each
+figure is the median of ``--rounds``, with the range.
 
 ``--check`` compares the streamed summaries with the same numbers computed the plain way,
 by loading the columns they need from every part into pandas (fan-chart bands, rung
@@ -39,7 +44,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 
-STORES = {2000: (200, 10), 20000: (200, 100), 200000: (2000, 100)}
+STORES = {2000: (400, 5), 20000: (200, 100), 200000: (2000, 100)}
 """Runs -> (LHS points, replicates)."""
 
 COMMANDS = ("plot", "analyze", "report", "report-warm")
@@ -99,20 +104,26 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     return time.perf_counter() - t0, peak[0] / 2**20, sum(cpu.values())
 
 
-def run_commands(store: Path, code: Path) -> dict[str, tuple[float, float, float]]:
+def python_of(code: Path) -> str:
+    """The interpreter of a checkout: its own venv's, else this one."""
+    venv = code / ".venv" / "bin" / "python"
+    return str(venv) if venv.is_file() else sys.executable
+
+
+def run_commands(store: Path, code: Path, event: str) -> dict[str, tuple[float, float, float]]:
     """One cold run of each command, then the warm report, with the code in ``code``."""
     env = dict(os.environ, PYTHONPATH=str(code))
-    base = [sys.executable, "-m", "sim"]
+    base = [python_of(code), "-m", "sim"]
+    options = {"plot": [], "analyze": ["--event", event], "report": ["--event", event]}
     out = {}
     for command in ("plot", "analyze", "report"):
         clear(store)
-        out[command] = timed([*base, command, str(store)], env)
+        out[command] = timed([*base, command, str(store), *options[command]], env)
     clear(store)
-    subprocess.run([*base, "plot", str(store)], env=env, check=True, cwd="/tmp",
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    subprocess.run([*base, "analyze", str(store)], env=env, check=True, cwd="/tmp",
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    out["report-warm"] = timed([*base, "report", str(store)], env)
+    for command in ("plot", "analyze"):
+        subprocess.run([*base, command, str(store), *options[command]], env=env, check=True,
+                       cwd="/tmp", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out["report-warm"] = timed([*base, "report", str(store), *options["report"]], env)
     return out
 
 
@@ -126,8 +137,8 @@ def check(store: Path) -> None:
         box_stats,
         discover,
         event_mask,
+        find_rule,
         params_frame,
-        prim_box,
     )
     from sim.analysis.results import committed_parts, load_results
     from sim.analysis.sensitivity import FOREST_SAMPLE, forest_inputs, forest_ranking
@@ -190,14 +201,18 @@ def check(store: Path) -> None:
     t0 = time.perf_counter()
     sampled = discover(rs, "offensive")
     t_sampled = time.perf_counter() - t0
+    if isinstance(sampled, str):
+        print(f"  PRIM: {sampled}")
+        return
     t0 = time.perf_counter()
     everything = rs.frame([*rs.param_names, "rok_max_rung"])
     y, label = event_mask(everything, "offensive")
     x = params_frame(everything, rs.params)
-    full = box_stats(x, y, label, prim_box(x, y, label).limits)
+    full = box_stats(x, y, label, find_rule("PRIM", x, y, label, resamples=0)[0].limits)
     t_full = time.perf_counter() - t0
-    for name, box, secs in ((f"on a sample of {PRIM_SAMPLE:,}", sampled, t_sampled),
-                            (f"on all {rs.n_runs:,} runs", full, t_full)):
+    for name, box, secs in ((f"on a sample of {PRIM_SAMPLE:,}, with its check on 10 halves",
+                             sampled.box, t_sampled),
+                            (f"on all {rs.n_runs:,} runs, unchecked", full, t_full)):
         print(f"  PRIM {name} ({secs:.1f} s), measured on all runs: density "
               f"{box.density:.3f}, coverage {box.coverage:.3f}, mass {box.mass:.3f}")
         print(f"    {'; '.join(f'{p} {c}' for p, c in box.restrictions)}")
@@ -206,9 +221,12 @@ def check(store: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, choices=sorted(STORES), default=2000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--before", type=Path, default=None,
-                        help="a checkout of the code to compare with (interleaved)")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--event", default="defensive",
+                        help="the event `analyze` and `report` explain (default defensive)")
+    parser.add_argument("--before", type=Path, action="append", default=[],
+                        help="a checkout of the code to compare with (interleaved; "
+                        "repeatable, each labelled by its folder's name)")
     parser.add_argument("--store-dir", type=Path, default=Path("/tmp"))
     parser.add_argument("--check", action="store_true",
                         help="compare streamed and sampled numbers with the plain way")
@@ -216,31 +234,30 @@ def main() -> None:
     args = parser.parse_args()
 
     store = make_store(args.runs, args.store_dir)
-    versions = {"after": ROOT}
-    if args.before:
-        versions = {"before": args.before.resolve(), **versions}
+    versions = {**{d.resolve().name: d.resolve() for d in args.before}, "after": ROOT}
     results: dict[str, dict[str, list[tuple[float, float, float]]]] = {
         v: {c: [] for c in COMMANDS} for v in versions}
     if not args.no_timing:
         for r in range(args.rounds):
             for v, code in versions.items():
-                for c, figure in run_commands(store, code).items():
+                print(f"round {r + 1} {v}: load average {os.getloadavg()[0]:.1f}", flush=True)
+                for c, figure in run_commands(store, code, args.event).items():
                     results[v][c].append(figure)
-                    print(f"round {r + 1} {v:6s} {c:12s} {figure[0]:6.2f} s "
+                    print(f"round {r + 1} {v:22s} {c:12s} {figure[0]:6.2f} s "
                           f"{figure[1]:7.0f} MB {figure[2]:6.2f} CPU s", flush=True)
-        print(f"\n{args.runs:,} runs with weekly series: wall time best of {args.rounds} "
-              "(median), CPU seconds of the process tree (least), peak RSS of the process "
+        print(f"\n{args.runs:,} runs with weekly series: wall time median of {args.rounds} "
+              "[range], CPU seconds of the process tree (median), peak RSS of the process "
               "tree (largest)")
-        print(f"{'command':12s} " + " ".join(f"{v:>36s}" for v in versions))
+        print(f"{'command':12s} " + " ".join(f"{v:>40s}" for v in versions))
         for c in COMMANDS:
             cells = []
             for v in versions:
                 times = [t for t, _, _ in results[v][c]]
                 mem = max(m for _, m, _ in results[v][c])
-                cpu = min(u for _, _, u in results[v][c])
-                cells.append(f"{min(times):6.2f} s ({statistics.median(times):5.2f}) "
-                             f"{cpu:5.1f} CPU {mem:5.0f} MB")
-            print(f"{c:12s} " + " ".join(f"{x:>36s}" for x in cells))
+                cpu = statistics.median(u for _, _, u in results[v][c])
+                cells.append(f"{statistics.median(times):6.2f} s [{min(times):5.2f}-"
+                             f"{max(times):5.2f}] {cpu:5.1f} CPU {mem:5.0f} MB")
+            print(f"{c:12s} " + " ".join(f"{x:>40s}" for x in cells))
     if args.check:
         check(store)
 

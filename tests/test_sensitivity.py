@@ -28,7 +28,45 @@ def test_sobol_on_ishigami_matches_the_analytic_indices() -> None:
     np.testing.assert_allclose(table["S1"], [0.314, 0.442, 0.0], atol=0.05)
     np.testing.assert_allclose(table["ST"], [0.558, 0.442, 0.244], atol=0.05)
     assert (table["S1_conf"] > 0).all()
-    assert (table["note"] == "").all()
+    # x3 acts only through its interaction with x1: its S1 is 0, and cannot be told from it
+    assert (table.loc[["x1", "x2"], "note"] == "").all()
+    assert table.loc["x3", "note"] == (
+        f"flagged: S1 = {table.loc['x3', 'S1']:.2g} ± {table.loc['x3', 'S1_conf']:.2g}, a 95% "
+        "interval wider than the index: it cannot be told from 0")
+
+
+def test_an_index_whose_interval_is_wider_than_itself_is_flagged_and_shown() -> None:
+    """The README's promise: S1 = -0.022 ± 0.029 is flagged; its number stays in the
+    printed table (it is not unreliable, only indistinguishable from 0), the note says so,
+    and the sensitivity's warning counts it."""
+    from sim.analysis.sensitivity import (
+        Sensitivity,
+        flagged_indices,
+        sobol_doubt,
+        sobol_warning,
+    )
+
+    table = pd.DataFrame({"S1": [-0.022, 0.30, 0.05], "S1_conf": [0.029, 0.05, 0.02],
+                          "ST": [0.04, 0.45, 0.03], "ST_conf": [0.014, 0.06, 0.04]},
+                         index=pd.Index(["a", "b", "c"], name="parameter"))
+    table["note"] = [sobol_doubt(row, 64) for _, row in table.iterrows()]
+    sens = Sensitivity("y", "sobol", table, "test", sobol_warning(table))
+    assert sens.table.loc["a", "note"] == ("flagged: S1 = -0.022 ± 0.029, a 95% interval "
+                                           "wider than the index: it cannot be told from 0")
+    assert sens.table.loc["c", "note"].startswith("flagged: ST = 0.03 ± 0.04")
+    assert sens.table.loc["b", "note"] == ""
+    assert flagged_indices(sens) == ["a", "c"]
+    assert "2 of 3 parameters flagged" in sens.warning
+    shown = display_table(sens)
+    assert shown.loc["a", "S1"] == -0.022 and shown.loc["a", "note"].startswith("flagged")
+
+
+def test_sobol_intervals_are_the_same_on_every_call() -> None:
+    x = sobol_sample.sample(PROBLEM, 128, calc_second_order=False, seed=1)
+    y = Ishigami.evaluate(x)
+    first = sobol_indices(PROBLEM, y, calc_second_order=False)
+    np.random.seed(99)  # the global generator, which SALib used when given seed 0
+    pd.testing.assert_frame_equal(first, sobol_indices(PROBLEM, y, calc_second_order=False))
 
 
 def test_sobol_of_a_constant_outcome_is_undefined_not_zero() -> None:

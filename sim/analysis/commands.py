@@ -6,22 +6,33 @@ the store it was computed from, which `report` uses to reuse it."""
 from __future__ import annotations
 
 import json
-from concurrent.futures import Future, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
+from sim.analysis.boxes import Box
 from sim.analysis.cache import read_stamp, write_stamp
 from sim.analysis.defaults import EVENT, MIN_DENSITY, check_outcomes
-from sim.analysis.discovery import Box, Discovery, check_event, start_discovery
+from sim.analysis.discovery import (
+    METHODS,
+    RESAMPLES,
+    Discovery,
+    View,
+    check_event,
+    start_discovery,
+    trajectory_table,
+)
 from sim.analysis.parallel import Workers
 from sim.analysis.progress import Progress
 from sim.analysis.render import FigureJob, render
 from sim.analysis.results import ResultSet
 from sim.analysis.sensitivity import (
     Sensitivity,
+    flagged_indices,
     forest_inputs,
     forest_ranking,
     forest_sensitivity,
@@ -162,52 +173,96 @@ def stamped_figures(rs: ResultSet, fmt: str = "png") -> list[Path] | None:
 # ---------------------------------------------------------------- analysis
 @dataclass
 class Analysis:
-    """Sensitivity per outcome and one scenario-discovery box."""
+    """Sensitivity per outcome and scenario discovery: a box per method (PRIM, and CART on
+    request), or the note saying why there is none (too few events)."""
 
     sensitivity: dict[str, Sensitivity] = field(default_factory=dict)
-    box: Box | None = None
+    boxes: dict[str, Box] = field(default_factory=dict)
+    views: dict[str, View] = field(default_factory=dict)  # the boxes each method offered
     discovery_note: str = ""
     event: str = EVENT
     min_density: float = MIN_DENSITY
+    methods: tuple[str, ...] = ("PRIM",)
     reused: list[str] = field(default_factory=list)  # what came from a stamped folder
+
+    @property
+    def box(self) -> Box | None:
+        """PRIM's box, the one every analysis has (when there are events enough)."""
+        return self.boxes.get("PRIM")
+
+    def discovery_text(self) -> str:
+        """Each method's rule and its flags, or why there is no rule."""
+        if not self.boxes:
+            return self.discovery_note
+        return "\n".join(f"{m}: {b.rule()}" + (f"\n  FLAGGED: {b.warning()}" if b.warning()
+                                                else "") for m, b in self.boxes.items())
 
 
 @dataclass
 class PendingAnalysis:
-    """An analysis whose forests and PRIM run in the workers (see :func:`start_analysis`);
-    :meth:`finish` waits for them."""
+    """An analysis whose forests and discovery run in the workers (see
+    :func:`start_analysis`); :meth:`finish` waits for them, saying which are still
+    running."""
 
     result: Analysis
     outcomes: list[str]
-    forests: dict[Future, tuple[str, str]]  # future -> (outcome, how the rows were chosen)
+    forests: dict[Future, str]  # future -> outcome
+    notes: dict[str, str]  # outcome -> how the rows were chosen
     discovery: Discovery | None = None
     progress: Progress | None = None
 
     def finish(self) -> Analysis:
         result = self.result
-        for fut in as_completed(self.forests):
-            outcome, note = self.forests[fut]
-            result.sensitivity[outcome] = forest_sensitivity(outcome, fut.result(), note)
-            if self.progress:
-                self.progress.advance()
+        futures: dict[Future, str] = dict(self.forests)
         if self.discovery is not None:
-            try:
-                result.box = self.discovery.result()
-            except UserError as exc:  # the event never or always happens: say so
-                result.discovery_note = exc.message
+            futures.update({f: m for m, f in self.discovery.futures.items()})
+        pending = set(futures)
+        while pending:
+            if self.progress:
+                self.progress.step(_running(futures, pending, self.discovery))
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                name = futures[fut]
+                if name in self.notes:
+                    result.sensitivity[name] = forest_sensitivity(name, fut.result(),
+                                                                  self.notes[name])
+                    if self.progress:
+                        self.progress.advance()
+        if self.discovery is not None:
+            result.discovery_note = self.discovery.note
+            for m in self.discovery.futures:
+                found = self.discovery.result(m)
+                result.boxes[m], result.views[m] = found.box, (found.boxes, found.chosen)
         if self.progress:
             self.progress.advance()
         result.sensitivity = {o: result.sensitivity[o] for o in self.outcomes}  # given order
         return result
 
 
+def _running(futures: dict[Future, str], pending: set[Future],
+             discovery: Discovery | None) -> str:
+    """What the workers are still computing, for the progress bar."""
+    forests = [futures[f] for f in pending if futures[f] not in METHODS]
+    methods = [futures[f] for f in pending if futures[f] in METHODS]
+    parts = []
+    if methods and discovery is not None:
+        parts.append(f"{' and '.join(methods)} for '{discovery.label}' and its check on "
+                     f"{RESAMPLES} held-out halves")
+    if forests:
+        parts.append(f"model-free ranking of {len(forests)} outcome"
+                     + ("s" if len(forests) > 1 else ""))
+    return "running " + "; ".join(parts)
+
+
 def start_analysis(rs: ResultSet, outcomes: list[str], event: str, min_density: float,
                    progress: Progress | None = None, previous: Analysis | None = None,
-                   workers: Workers | None = None) -> PendingAnalysis:
-    """Start the sensitivity of each outcome and a PRIM box for ``event``: PRIM (the
-    longest single task) and the forests go to the workers, and this process is free to
-    compute other things (the report's figures) until :meth:`PendingAnalysis.finish`.
-    Parts of ``previous`` (an analysis of this same store) are reused."""
+                   workers: Workers | None = None,
+                   methods: tuple[str, ...] = ("PRIM",)) -> PendingAnalysis:
+    """Start the sensitivity of each outcome and scenario discovery for ``event`` (with
+    each of ``methods``): discovery and the forests go to the workers, and this process is
+    free to compute other things (the report's figures) until
+    :meth:`PendingAnalysis.finish`. Parts of ``previous`` (an analysis of this same store)
+    are reused."""
     if rs.kind != "sweep" or not rs.params:
         raise UserError(f"{rs.root}: analyze needs a sweep store (this is a single run)",
                         hint="run `wargame sweep` first")
@@ -216,16 +271,18 @@ def start_analysis(rs: ResultSet, outcomes: list[str], event: str, min_density: 
     step = progress.step if progress else (lambda _: None)
     advance = progress.advance if progress else (lambda: None)
     workers = workers or Workers(1)
-    result = Analysis(event=event, min_density=min_density)
+    result = Analysis(event=event, min_density=min_density, methods=methods)
     discovery = None
-    if previous is not None and (previous.event, previous.min_density) == (event,
-                                                                           min_density):
-        result.box, result.discovery_note = previous.box, previous.discovery_note
+    if previous is not None and (previous.event, previous.min_density) == (
+            event, min_density) and set(methods) <= set(previous.methods):
+        result.boxes, result.views = previous.boxes, previous.views
+        result.discovery_note, result.methods = previous.discovery_note, previous.methods
         result.reused.append("discovery")
     else:
-        step(f"scenario discovery (PRIM) for {event}")
-        discovery = start_discovery(rs, event, min_density, workers=workers)
-    forests: dict[Future, tuple[str, str]] = {}
+        step(f"scenario discovery ({' and '.join(methods)}) for {event}")
+        discovery = start_discovery(rs, event, min_density, workers=workers, methods=methods)
+    forests: dict[Future, str] = {}
+    notes: dict[str, str] = {}
     todo = []
     for o in outcomes:
         if previous is not None and o in previous.sensitivity:
@@ -240,21 +297,22 @@ def start_analysis(rs: ResultSet, outcomes: list[str], event: str, min_density: 
             result.sensitivity[o] = sobol_sensitivity(rs, o)
             advance()
     elif todo:
-        step(f"model-free ranking of {len(todo)} outcomes")
+        step(f"reading the runs for the model-free ranking of {len(todo)} outcomes")
         frame = ranking_frame(rs, todo)
         for o in todo:
-            problem, x, y, note = forest_inputs(rs, o, frame)
-            forests[workers.submit(forest_ranking, problem, x, y)] = (o, note)
-    return PendingAnalysis(result, list(outcomes), forests, discovery, progress)
+            problem, x, y, notes[o] = forest_inputs(rs, o, frame)
+            forests[workers.submit(forest_ranking, problem, x, y)] = o
+    return PendingAnalysis(result, list(outcomes), forests, notes, discovery, progress)
 
 
 def analyze_results(rs: ResultSet, outcomes: list[str], event: str, min_density: float,
                     progress: Progress | None = None, previous: Analysis | None = None,
-                    workers: Workers | None = None) -> Analysis:
-    """Sensitivity of each outcome and a PRIM box for ``event`` (see
+                    workers: Workers | None = None,
+                    methods: tuple[str, ...] = ("PRIM",)) -> Analysis:
+    """Sensitivity of each outcome and scenario discovery for ``event`` (see
     :func:`start_analysis`)."""
     return start_analysis(rs, outcomes, event, min_density, progress, previous,
-                          workers).finish()
+                          workers, methods).finish()
 
 
 ANALYSIS_STEPS_EXTRA = 1
@@ -263,53 +321,62 @@ ANALYSIS_STEPS_EXTRA = 1
 
 def write_analysis(rs: ResultSet, result: Analysis, formats: tuple[str, ...] = ("png",),
                    progress: Progress | None = None, workers: Workers | None = None) -> Path:
-    """CSV tables, bar charts, the discovery rule and ``analysis.json`` (everything the
-    report needs) into DIR/analysis."""
+    """CSV tables, bar charts, the discovery rules (or why there are none), the trade-off
+    figure and ``analysis.json`` (everything the report needs) into DIR/analysis."""
     target = rs.root / "analysis"
+    workers = workers or Workers(1)
 
     def fill(tmp: Path) -> None:
         saved: dict[str, Any] = {"event": result.event, "min_density": result.min_density,
-                                  "sensitivity": {}, "box": None,
+                                  "methods": list(result.methods), "sensitivity": {},
+                                  "boxes": {m: b.as_dict() for m, b in result.boxes.items()},
                                   "discovery_note": result.discovery_note}
         jobs = []
         for o, sens in result.sensitivity.items():
             csv = f"sensitivity_{sens.method}_{o}.csv"
             sens.table.to_csv(tmp / csv)
             saved["sensitivity"][o] = {"method": sens.method, "csv": csv, "note": sens.note,
-                                        "warning": sens.warning}
+                                        "warning": sens.warning,
+                                        "flagged": flagged_indices(sens)}
             jobs.append(FigureJob(f"sensitivity_{o}", "plot_sensitivity", (sens, rs.name)))
+        tradeoff = None
+        if result.views:
+            box = next(iter(result.boxes.values()))
+            sample = f", peeled on a sample of {box.sample} runs" if box.sample else ""
+            printed = {m: (b.coverage, b.density, len(b.restrictions))
+                       for m, b in result.boxes.items()}
+            tradeoff = workers.submit(
+                draw_tradeoff, result.views, printed, box.base_rate, result.min_density,
+                f"{rs.name}: {box.event}, boxes offered ({box.n_runs} runs{sample})",
+                tmp / "discovery_tradeoff", formats)
+            trajectory_table(result.views).to_csv(tmp / "discovery_boxes.csv", index=False)
         if progress:
             progress.add(len(jobs))
-            progress.step(f"drawing {len(jobs)} charts")
+            progress.step(f"drawing {len(jobs) + (tradeoff is not None)} charts")
         render(jobs, tmp, formats, workers, advance=progress.advance if progress else None)
-        if result.box is not None:
-            b = result.box
-            pd.DataFrame([{"event": b.event, "density": b.density,
-                           "density_se": b.density_se, "coverage": b.coverage,
-                           "coverage_se": b.coverage_se, "mass": b.mass,
-                           "base_rate": b.base_rate, "runs": b.n_runs,
-                           "prim_sample": b.sample, "resamples": b.resamples,
-                           "reproduced": "; ".join(f"{p} {v:.0%}"
-                                                   for p, v in b.reproduced.items()),
-                           "held_out_density": b.held_out_density,
-                           "warning": b.warning(),
-                           "restrictions": "; ".join(f"{p} {c}" for p, c in b.restrictions),
-                           "rule": b.rule()}]).to_csv(tmp / "discovery.csv", index=False)
-            saved["box"] = {k: getattr(b, k) for k in BOX_FIELDS}
-        (tmp / "discovery.txt").write_text((result.box.rule() if result.box
-                                            else result.discovery_note) + "\n")
+        if tradeoff is not None:
+            tradeoff.result()
+        rows = [b.as_dict() | {"method": m, "verdict": b.verdict, "warning": b.warning(),
+                              "rule": b.rule()} for m, b in result.boxes.items()]
+        pd.DataFrame(rows or [{"method": "PRIM", "verdict": "too few events",
+                               "warning": result.discovery_note}]).to_csv(
+            tmp / "discovery.csv", index=False)
+        (tmp / "discovery.txt").write_text(result.discovery_text() + "\n")
         (tmp / "analysis.json").write_text(json.dumps(saved, indent=2) + "\n")
         write_stamp(tmp, "analysis", rs.digest, outcomes=list(result.sensitivity),
-                    event=result.event, min_density=result.min_density)
+                    event=result.event, min_density=result.min_density,
+                    methods=list(result.methods))
 
     replace_dir(target, fill, "analysis", option="")
     return target
 
 
-BOX_FIELDS = ("event", "restrictions", "density", "coverage", "mass", "base_rate", "n_runs",
-              "sample", "density_se", "coverage_se", "reproduced", "resamples",
-              "held_out_density")
-"""What ``analysis.json`` keeps of a PRIM box (all but the limits, which are in its rule)."""
+def draw_tradeoff(*args: Any) -> list[Path]:
+    """:func:`sim.analysis.discovery_plots.save_tradeoff` in a worker, imported there:
+    this process need not import matplotlib."""
+    from sim.analysis.discovery_plots import save_tradeoff
+
+    return save_tradeoff(*args)
 
 
 def stamped_analysis(rs: ResultSet) -> Analysis | None:
@@ -320,6 +387,7 @@ def stamped_analysis(rs: ResultSet) -> Analysis | None:
     try:
         saved = json.loads((folder / "analysis.json").read_text())
         result = Analysis(event=saved["event"], min_density=float(saved["min_density"]),
+                          methods=tuple(saved["methods"]),
                           discovery_note=saved.get("discovery_note", ""))
         for o, s in saved["sensitivity"].items():
             table = pd.read_csv(folder / s["csv"], index_col=0, keep_default_na=False,
@@ -328,10 +396,13 @@ def stamped_analysis(rs: ResultSet) -> Analysis | None:
                 table["note"] = table["note"].fillna("").astype(str)
             result.sensitivity[o] = Sensitivity(o, s["method"], table, s["note"],
                                                 s["warning"])
-        if saved.get("box"):
-            b = saved["box"]
-            result.box = Box(**{**{k: b[k] for k in BOX_FIELDS},
-                                "restrictions": [tuple(r) for r in b["restrictions"]]})
-    except (OSError, ValueError, KeyError, TypeError):
+        result.boxes = {m: Box.from_dict(b) for m, b in saved["boxes"].items()}
+        if result.boxes:
+            boxes = pd.read_csv(folder / "discovery_boxes.csv")
+            for m, rows in boxes.groupby("method"):
+                chosen = int(np.flatnonzero(rows["chosen"].to_numpy())[0])
+                result.views[str(m)] = (rows[["coverage", "density", "mass", "res_dim"]]
+                                        .reset_index(drop=True), chosen)
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
     return result

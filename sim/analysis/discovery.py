@@ -1,31 +1,54 @@
-"""Scenario discovery: which region of the swept parameters makes a bad outcome likely.
+"""Scenario discovery: which region of the swept parameters makes an event likely, said
+only as far as the runs support it.
 
-PRIM (Friedman and Fisher's patient rule induction method) from EMA Workbench peels the
-parameter box toward the runs where the event happened. From its peeling trajectory we
-take the box with the largest coverage whose density reaches the target (or, if none
-does, the densest box), and print its restrictions as a plain rule:
+PRIM (Friedman and Fisher's patient rule induction method, as EMA Workbench implements
+it: :mod:`sim.analysis.prim`) peels the parameter box toward the runs where the event
+happened. From its peeling trajectory we take the box with the largest coverage whose
+density reaches the target (or, if none does, the densest box, and say so), drop the
+restrictions that cost less than ``TOLERANCE`` of density, and print it as a rule::
 
-    offensive weapons in 78% of runs where a >= 0.6 and b <= 0.5 (covers 64% of such runs)
+    escalation index reaches 50 in 75% (95% CI 69%-81%) of runs where ... : 5 times the
+    base rate of 15% (95% CI 4.5-5.6); the box covers 49% ± 2.9% of the 299 runs with
+    the event ... Held out: ... p = 2e-16 ...
 
-*density*: share of runs inside the box where the event happened; *coverage*: share of all
-runs with the event that fall inside the box; *mass*: share of all runs inside the box.
-Density and coverage are printed with their Monte Carlo standard errors.
+*density*: share of runs inside the box with the event; *coverage*: share of the runs
+with the event that fall in the box; *mass*: share of all runs in the box; *lift*:
+density over the base rate (the share of all runs with the event). EMA Workbench's CART
+(a classification tree) gives a second view on request, judged by the same rules.
 
-Is the box real or noise of this sample? As EMA Workbench's ``resample`` does, PRIM runs
-again on ``RESAMPLES`` random halves of the runs; we count, for each restriction of the
-box, the share of those boxes that restrict the same parameter, and measure each box on the
-half it did not see (:func:`check_box`). A restriction found again in fewer than
-``STABLE_SHARE`` of the halves, or a box whose lift over the base rate mostly vanishes on
-held-out runs, is flagged as unstable: the sweep is too small for it, or it is noise.
+What keeps a rule honest:
 
-On a store of more than ``PRIM_SAMPLE`` runs, PRIM peels a sample and the box it finds is
-measured on every run: the printed statistics are those of all runs, and the rule says
-how large the sample was.
+* **Too few events, no rule.** With fewer than ``MIN_EVENTS`` runs with the event (or
+  without it) nothing is peeled: the command says "too few events for a rule: N of M
+  runs". The count decides, not the share: the errors of density, coverage and lift
+  scale with the number of events, and each half that checks a box (below) holds only
+  half of them.
+* **Every number with its error.** Density with its 95% Wilson interval, coverage with
+  its standard error, lift with a 95% interval that includes the base rate's own error.
+* **Checked on runs it did not see.** The box PRIM picks is the one that looks best on
+  these runs, so its density is optimistic. As EMA Workbench's ``resample`` does, the
+  method runs again on ``RESAMPLES`` random halves of the runs; each box found on one
+  half is measured on the other half, which it never saw: the held-out density, and a
+  one-sided Fisher exact test of the event's rate inside against outside that box. The
+  halves overlap, so their p-values are combined as twice their median, which stays a
+  valid p-value whatever their dependence (Meinshausen, Meier and Bühlmann 2009, "p-values
+  for high-dimensional regression", JASA 104: the same multi-split scheme, select on one
+  half, test on the other). We also count, for each restriction of the box, the share of
+  halves whose box restricts the same parameter.
+* **Flags** (:meth:`sim.analysis.boxes.Box.warning`). A box is flagged, and must not be
+  read as a finding, when its density's interval reaches down to the base rate (*no
+  lift*), or when its held-out test does not reject the base rate at ``ALPHA`` (*not
+  significant*); it is flagged *unstable* when a restriction comes back in fewer than
+  ``STABLE_SHARE`` of the halves or most of its lift vanishes on held-out runs. An
+  unflagged rule beats the base rate on runs it was not found on.
+
+On a store of more than ``PRIM_SAMPLE`` runs, the methods run on a sample (and its
+halves), and the box found is measured on every run: the printed statistics are those of
+all runs, and the rule says how large the sample was.
 """
 
 from __future__ import annotations
 
-import logging
 import operator
 import re
 import warnings
@@ -35,10 +58,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.analysis.boxes import TOLERANCE, Box, box_stats, inside_box, pct, prune
 from sim.analysis.uncertainty import proportion_se
 from sim.errors import UserError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from concurrent.futures import Future
 
     import pandas as pd
@@ -58,61 +83,25 @@ EVENTS: dict[str, tuple[str, str]] = {
     "high-escalation": ("escalation_peak>=50", "escalation index reaches 50"),
 }
 
+METHODS = ("PRIM", "CART")
 
-@dataclass
-class Box:
-    """A PRIM box and its statistics (over ``n_runs`` runs)."""
+MIN_EVENTS = 50
+"""Fewest runs with the event, and fewest without it, for a rule to be looked for. With
+50 events the coverage of a box holding half of them has a standard error of 7 points,
+and each random half that checks the box holds about 25 of them."""
 
-    event: str
-    restrictions: list[tuple[str, str]]  # (parameter, ">= 0.6" / "<= 0.5" / "in {a, b}")
-    density: float
-    coverage: float
-    mass: float
-    base_rate: float
-    n_runs: int
-    limits: dict[str, Any] = field(default_factory=dict, repr=False)
-    sample: int | None = None  # runs PRIM peeled, when fewer than n_runs
-    density_se: float = float("nan")
-    coverage_se: float = float("nan")
-    reproduced: dict[str, float] = field(default_factory=dict)  # parameter -> share
-    resamples: int = 0
-    held_out_density: float = float("nan")  # see check_box
+MASS_MIN = 0.05
+"""The smallest box (share of the runs) PRIM may peel to, and CART's smallest leaf: EMA
+Workbench's default for both."""
 
-    def rule(self) -> str:
-        where = " and ".join(f"{p} {c}" for p, c in self.restrictions) or "anywhere"
-        found = (f"; found by PRIM on a random sample of {self.sample} runs"
-                 if self.sample else "")
-        text = (f"{self.event} in {self.density:.0%} ± {self.density_se:.1%} of runs where "
-                f"{where} (covers {self.coverage:.0%} ± {self.coverage_se:.1%} of such runs; "
-                f"the box holds {self.mass:.0%} of all runs; base rate {self.base_rate:.0%} "
-                f"of {self.n_runs} runs{found})")
-        if self.resamples and self.restrictions:
-            again = ", ".join(f"{p} {self.reproduced.get(p, 0.0):.0%}"
-                              for p, _ in self.restrictions)
-            text += (f". Checked on {self.resamples} random halves of the runs: the "
-                     f"restrictions found again in {again}; the boxes found on one half hold "
-                     f"the event in {self.held_out_density:.0%} of the other half's runs")
-        return text
+RESAMPLES = 10
+"""Random halves of the runs that check a box (EMA Workbench's default)."""
 
-    def warning(self) -> str:
-        """Why the box may not be stable, or "" (see the module's docstring)."""
-        if not self.resamples or not self.restrictions:
-            return ""
-        weak = [p for p, _ in self.restrictions if self.reproduced.get(p, 0.0) < STABLE_SHARE]
-        lift = self.density - self.base_rate
-        faded = self.held_out_density - self.base_rate < HELD_OUT_LIFT * lift
-        if not weak and not faded:
-            return ""
-        why = []
-        if weak:
-            why.append(f"{', '.join(weak)} restricted in fewer than {STABLE_SHARE:.0%} of the "
-                       "boxes found on random halves of the runs")
-        if faded:
-            why.append(f"on runs PRIM did not see, such boxes hold the event in "
-                       f"{self.held_out_density:.0%} of runs (base rate {self.base_rate:.0%}), "
-                       f"not {self.density:.0%}")
-        return ("unstable: " + "; ".join(why) + ". The sweep may be too small for this rule "
-                "(more points or replicates), or the rule is noise")
+PRIM_SAMPLE = 20_000
+"""The methods run on a sample of at most this many runs (a seeded hash of the run id);
+the box found is then measured on every run. On the 200,000-run baseline, the boxes PRIM
+finds on 20,000 and on all runs differ by about a point of density and a few of coverage
+(``benchmarks/README.md``), while PRIM's cost grows with the rows."""
 
 
 def parse_event(event: str, columns: list[str]) -> tuple[str, str, str, str]:
@@ -154,45 +143,53 @@ def check_event(rs: ResultSet, event: str) -> None:
     event_mask(rs.frame([col]), event)
 
 
-PRIM_SAMPLE = 20_000
-"""PRIM peels a sample of at most this many runs (a seeded hash of the run id); the box it
-finds is then measured on every run. On the 200,000-run baseline, the boxes PRIM finds on
-20,000 and on all runs differ by about a point of density and a few of coverage
-(``benchmarks/README.md``), while PRIM's cost grows with the rows (~3x here)."""
+def too_few(y: np.ndarray, label: str) -> str:
+    """Why there are too few runs with (or without) the event to look for a rule, or ""."""
+    n, k = len(y), int(y.sum())
+    if k >= MIN_EVENTS and n - k >= MIN_EVENTS:
+        return ""
+    share = (f"{k} of {n} runs ({pct(k / n)} ± {pct(proportion_se(k / n, n))})" if n
+             else "0 runs")
+    rare = k < MIN_EVENTS
+    return (f"too few events for a rule: {share} have '{label}'"
+            + ("" if rare else f", {n - k} do not")
+            + f"; scenario discovery needs at least {MIN_EVENTS} runs with the event and "
+            f"{MIN_EVENTS} without it, so that a box found on half of the runs can be checked "
+            "on the other half. Add runs (more points or replicates), or ask about a "
+            + ("more frequent event" if rare else "rarer event"))
 
 
-_PRIM: Any = None
+_EMA: dict[str, Any] = {}
 
 
-def import_prim() -> Any:
-    """EMA Workbench's PRIM module, without importing the rest of the workbench.
+def import_ema(name: str) -> Any:
+    """A module of EMA Workbench's analysis package (``ema_workbench.analysis.cart``),
+    without importing the rest of the workbench.
 
     ``import ema_workbench`` runs its package ``__init__``, which imports the whole
     experiment framework (evaluators, models, samplers) and decorates its classes with a
-    method logger that walks the call stack through ``inspect``: ~2 s, more than PRIM
-    itself takes on thousands of runs, and none of it used here. The PRIM module needs
-    only its own helpers, so it is loaded under bare stand-ins for its parent packages;
-    then every ``ema_workbench`` module this loaded is taken out of ``sys.modules`` again
-    (we keep our reference), so that a later ``import ema_workbench`` anywhere in the
-    process imports the real package from scratch. If the workbench is already imported,
-    or a future release needs more of it at import, the plain import is used.
+    method logger that walks the call stack through ``inspect``: ~2 s, none of it used
+    here. The analysis modules need only their own helpers, so they are loaded under bare
+    stand-ins for their parent packages; then every ``ema_workbench`` module this loaded
+    is taken out of ``sys.modules`` again (we keep our reference), so that a later
+    ``import ema_workbench`` anywhere in the process imports the real package from
+    scratch. If the workbench is already imported, or a future release needs more of it at
+    import, the plain import is used.
     """
     import importlib
     import importlib.util
     import sys
     import types
 
-    global _PRIM
-    name = "ema_workbench.analysis.prim"
-    if _PRIM is not None:
-        return _PRIM
+    if name in _EMA:
+        return _EMA[name]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         spec = importlib.util.find_spec("ema_workbench")
         if (spec is None or not spec.submodule_search_locations
                 or any(m.startswith("ema_workbench") for m in sys.modules)):
-            _PRIM = importlib.import_module(name)
-            return _PRIM
+            _EMA[name] = importlib.import_module(name)
+            return _EMA[name]
         root = Path(next(iter(spec.submodule_search_locations)))
         for pkg, folder in (("ema_workbench", root), ("ema_workbench.analysis",
                                                       root / "analysis"),
@@ -208,165 +205,147 @@ def import_prim() -> Any:
         finally:
             for loaded in [m for m in sys.modules if m.startswith("ema_workbench")]:
                 del sys.modules[loaded]
-        _PRIM = module if module is not None else importlib.import_module(name)
-    return _PRIM
+        _EMA[name] = module if module is not None else importlib.import_module(name)
+    return _EMA[name]
 
 
-RESAMPLES = 10
-"""PRIM runs on random halves that check a box (EMA Workbench's default)."""
-
-STABLE_SHARE = 0.5
-"""A restriction found again in fewer than this share of the resampled boxes is flagged:
-a coin would do as well. EMA Workbench leaves the threshold to the analyst."""
-
-HELD_OUT_LIFT = 0.5
-"""A box is flagged when, on held-out runs, less than this share of its lift over the base
-rate (density minus base rate) survives."""
+# ---------------------------------------------------------------- the methods
+Finder = tuple["pd.DataFrame", int, dict[str, Any]]
+"""What a method offers: its boxes (coverage, density, mass, res_dim per row), the one
+chosen, and the chosen box's restrictions, pruned."""
 
 
-def prim_box(x: pd.DataFrame, y: np.ndarray, event: str, min_density: float = 0.75,
-             tolerance: float = 0.02, resamples: int | None = None, seed: int = 0) -> Box:
-    """Run PRIM on parameters ``x`` (categoricals as pandas categories) against ``y``,
-    prune restrictions that cost less than ``tolerance`` density, and check the box on
-    ``resamples`` (default ``RESAMPLES``) random halves of the runs (see
-    :func:`check_box`)."""
-    resamples = RESAMPLES if resamples is None else resamples
-    base = float(y.mean()) if len(y) else 0.0
-    if len(y) < 20 or base in (0.0, 1.0):
-        raise UserError(
-            f"scenario discovery for '{event}' needs runs where it both happens and does "
-            f"not: it happens in {base:.0%} of {len(y)} runs"
-        )
-    limits = peel(x, y, min_density, tolerance)
-    found = box_stats(x, y, event, limits)
-    if resamples and limits:
-        found.reproduced, found.held_out_density = check_box(x, y, limits, min_density,
-                                                             tolerance, resamples, seed)
-        found.resamples = resamples
-    return found
+def _choose(boxes: pd.DataFrame, min_density: float) -> int:
+    """The box with the largest coverage whose density reaches ``min_density``, or the
+    densest."""
+    ok = boxes[boxes["density"] >= min_density]
+    return int(ok["coverage"].idxmax()) if len(ok) else int(boxes["density"].idxmax())
 
 
-def peel(x: pd.DataFrame, y: np.ndarray, min_density: float,
-         tolerance: float) -> dict[str, Any]:
-    """PRIM's box as limits: from the peeling trajectory, the box with the largest
-    coverage whose density reaches ``min_density`` (or the densest), pruned."""
+def prim_boxes(x: pd.DataFrame, y: np.ndarray, min_density: float) -> Finder:
+    """PRIM's peeling trajectory, the box chosen on it, and that box's restrictions."""
+    from sim.analysis.prim import find_box
+
+    trajectory = find_box(x, y, mass_min=MASS_MIN)
+    boxes = trajectory.frame()
+    i = _choose(boxes, min_density)
+    return boxes, i, prune(x, y, trajectory.limits(i), TOLERANCE)
+
+
+def cart_boxes(x: pd.DataFrame, y: np.ndarray, min_density: float, seed: int = 0) -> Finder:
+    """EMA Workbench's CART: the leaves of a classification tree whose leaves hold at
+    least ``MASS_MIN`` of the runs, the leaf chosen as PRIM's box is, its restrictions.
+
+    EMA's ``build_tree`` fits scikit-learn's tree without a ``random_state``, which breaks
+    ties between equally good splits at random; the same tree is fitted here with one, so
+    that the same runs give the same rule."""
     import pandas as pd
+    from sklearn.tree import DecisionTreeClassifier
 
-    prim = import_prim()
-    logger = logging.getLogger("EMA")
-    level = logger.level
-    logger.setLevel(logging.WARNING)  # its info lines per peel would go to our stderr
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            box = prim.Prim(x, y, mass_min=0.05).find_box()
-    finally:
-        logger.setLevel(level)
-    traj = box.peeling_trajectory
-    ok = traj[traj["density"] >= min_density]
-    i = int(ok["coverage"].idxmax()) if len(ok) else int(traj["density"].idxmax())
-    lims, full = box.box_lims[i], box.box_lims[0]
+    cart = import_ema("ema_workbench.analysis.cart")
+    tree = cart.CART(x, y, mass_min=MASS_MIN)
+    tree.clf = DecisionTreeClassifier(min_samples_leaf=int(MASS_MIN * len(x)),
+                                      random_state=seed).fit(tree._x, y)
+    full = {c: (set(x[c].astype(str)) if isinstance(x[c].dtype, pd.CategoricalDtype)
+                else (float(x[c].min()), float(x[c].max()))) for c in x.columns}
+    leaves = [_frame_limits(lims, full) for lims in tree.boxes]
+    rows = []
+    for limits in leaves:
+        inside = inside_box(x, limits)
+        k = int(y[inside].sum())
+        rows.append({"coverage": k / max(int(y.sum()), 1),
+                     "density": k / inside.sum() if inside.any() else 0.0,
+                     "mass": float(inside.mean()), "res_dim": len(limits)})
+    boxes = pd.DataFrame(rows)
+    i = _choose(boxes, min_density)
+    return boxes, i, prune(x, y, leaves[i], TOLERANCE)
+
+
+def _frame_limits(lims: pd.DataFrame, full: dict[str, Any]) -> dict[str, Any]:
+    """An EMA box (a two-row frame of limits) as restrictions: (low, high) with -inf / inf
+    on a side not cut, or the kept categories."""
     limits: dict[str, Any] = {}
-    for col in x.columns:
-        if isinstance(x[col].dtype, pd.CategoricalDtype):
-            kept = set(lims[col].iloc[0])
-            if kept != set(full[col].iloc[0]):
+    for col, whole in full.items():
+        if isinstance(whole, set):
+            kept = set(map(str, lims[col].iloc[0]))
+            if kept != whole:
                 limits[col] = kept
             continue
         lo, hi = float(lims[col].iloc[0]), float(lims[col].iloc[1])
-        lo = lo if lo > float(full[col].iloc[0]) else -np.inf
-        hi = hi if hi < float(full[col].iloc[1]) else np.inf
+        lo = lo if lo > whole[0] else -np.inf
+        hi = hi if hi < whole[1] else np.inf
         if np.isfinite(lo) or np.isfinite(hi):
             limits[col] = (lo, hi)
-    return _prune(x, y, limits, tolerance)
+    return limits
 
 
-def check_box(x: pd.DataFrame, y: np.ndarray, limits: dict[str, Any], min_density: float,
-              tolerance: float, resamples: int, seed: int) -> tuple[dict[str, float], float]:
-    """Resampling in the manner of EMA Workbench's ``PrimBox.resample``: PRIM again on
-    ``resamples`` random halves of the runs. Returns, for each parameter ``limits``
-    restricts, the share of those boxes that restrict it too; and the density the boxes
-    found on each half reach on the *other* half, which PRIM never saw.
+FINDERS: dict[str, Callable[..., Finder]] = {"PRIM": prim_boxes, "CART": cart_boxes}
+
+
+def find_rule(method: str, x: pd.DataFrame, y: np.ndarray, event: str,
+              min_density: float = 0.75, resamples: int | None = None,
+              seed: int = 0) -> tuple[Box, pd.DataFrame, int]:
+    """The box ``method`` (PRIM or CART) finds for ``y`` over the parameters ``x``
+    (categoricals as pandas categories), measured on these runs and checked on
+    ``resamples`` (default ``RESAMPLES``) random halves (:func:`check_box`); with the
+    boxes the method offered and the index of the chosen one (for the trade-off figure).
+    Call it only on events that pass :func:`too_few`."""
+    resamples = RESAMPLES if resamples is None else resamples
+    finder = FINDERS[method]
+    boxes, chosen, limits = finder(x, y, min_density)
+    found = box_stats(x, y, event, limits, method=method, min_density=min_density,
+                      best_density=float(boxes["density"].max()))
+    if resamples:
+        check_box(found, x, y, lambda xs, ys: finder(xs, ys, min_density)[2], resamples,
+                  seed)
+    return found, boxes, chosen
+
+
+def check_box(box: Box, x: pd.DataFrame, y: np.ndarray,
+              finder: Callable[[pd.DataFrame, np.ndarray], dict[str, Any]],
+              resamples: int, seed: int) -> None:
+    """Run ``finder`` again on ``resamples`` random halves of the runs and keep in
+    ``box``: the share of halves whose box restricts each parameter ``box`` restricts, the
+    density each half's box reaches on the *other* half (mean, lowest, highest), and the
+    held-out test against the base rate (see the module docstring).
 
     Why not the workbench's own ``resample``: it scores the unpruned box at the matching
     point of each trajectory, and on an event that is pure noise PRIM restricts nearly
     every parameter in every half, so it reports noise as reproduced 70-90% (tried on the
     test's 300 noisy runs). The held-out density is what exposes noise: there the box
     holds the event no more often than the base rate."""
+    from scipy.stats import fisher_exact
+
     rng = np.random.default_rng(seed)
-    counts = dict.fromkeys(limits, 0)
+    counts = dict.fromkeys(box.limits, 0)
     held: list[float] = []
+    pvalues: list[float] = []
     for _ in range(resamples):
         order = rng.permutation(len(y))
         a, b = order[: len(y) // 2], order[len(y) // 2:]
-        if y[a].all() or not y[a].any():
-            held.append(float(y[b].mean()))  # no box on this half: the base rate
+        if y[a].all() or not y[a].any():  # no box on this half: the base rate, no test
+            held.append(float(y[b].mean()))
+            pvalues.append(1.0)
             continue
-        found = peel(x.iloc[a].reset_index(drop=True), y[a], min_density, tolerance)
-        for p in limits:
+        found = finder(x.iloc[a].reset_index(drop=True), y[a])
+        for p in box.limits:
             counts[p] += p in found
-        inside = _inside(x.iloc[b].reset_index(drop=True), found)
-        held.append(float(y[b][inside].mean()) if inside.any() else float(y[b].mean()))
-    return {p: c / resamples for p, c in counts.items()}, float(np.mean(held))
-
-
-def box_stats(x: pd.DataFrame, y: np.ndarray, event: str, limits: dict[str, Any],
-              sample: int | None = None) -> Box:
-    """The box ``limits`` measured on runs ``x`` with events ``y``."""
-    inside = _inside(x, limits)
-    density = float(y[inside].mean()) if inside.any() else 0.0
-    coverage = float(y[inside].sum() / y.sum())
-    return Box(event, _describe(limits), density, coverage, float(inside.mean()),
-               float(y.mean()), len(y), limits, sample,
-               proportion_se(density, int(inside.sum())), proportion_se(coverage, int(y.sum())))
-
-
-def _inside(x: pd.DataFrame, limits: dict[str, Any]) -> np.ndarray:
-    mask = np.ones(len(x), dtype=bool)
-    for col, lim in limits.items():
-        if isinstance(lim, set):
-            mask &= x[col].astype(str).isin(lim).to_numpy()
-        else:
-            v = x[col].to_numpy(dtype=float)
-            mask &= (v >= lim[0]) & (v <= lim[1])
-    return mask
-
-
-def _prune(x: pd.DataFrame, y: np.ndarray, limits: dict[str, Any],
-           tolerance: float) -> dict[str, Any]:
-    """Drop restrictions that barely matter: greedily remove the one whose removal costs
-    the least density, while that cost stays under ``tolerance``. Fewer restrictions make
-    a rule a reader can act on; PRIM's peeling tends to add marginal ones."""
-    limits = dict(limits)
-    while len(limits) > 1:
-        current = y[_inside(x, limits)].mean()
-        costs = {c: current - y[_inside(x, {k: v for k, v in limits.items() if k != c})].mean()
-                 for c in limits}
-        col = min(costs, key=lambda c: costs[c])
-        if costs[col] > tolerance:
-            break
-        del limits[col]
-    return limits
-
-
-def _describe(limits: dict[str, Any]) -> list[tuple[str, str]]:
-    out = []
-    for col, lim in limits.items():
-        if isinstance(lim, set):
-            out.append((col, "in {" + ", ".join(sorted(map(str, lim))) + "}"))
-            continue
-        lo, hi = lim
-        if np.isfinite(lo) and np.isfinite(hi):
-            out.append((col, f"in [{lo:.3g}, {hi:.3g}]"))
-        elif np.isfinite(lo):
-            out.append((col, f">= {lo:.3g}"))
-        else:
-            out.append((col, f"<= {hi:.3g}"))
-    return out
+        inside, yb = inside_box(x.iloc[b].reset_index(drop=True), found), y[b]
+        k_in, n_in = int(yb[inside].sum()), int(inside.sum())
+        k_out, n_out = int(yb.sum()) - k_in, len(yb) - n_in
+        held.append(k_in / n_in if n_in else float(yb.mean()))
+        pvalues.append(float(fisher_exact([[k_in, n_in - k_in], [k_out, n_out - k_out]],
+                                          alternative="greater").pvalue)
+                       if n_in and n_out else 1.0)
+    box.reproduced = {p: c / resamples for p, c in counts.items()}
+    box.resamples = resamples
+    box.held_out_density = float(np.mean(held))
+    box.held_out_lo, box.held_out_hi = float(np.min(held)), float(np.max(held))
+    box.held_out_p = float(min(1.0, 2 * np.median(pvalues)))
 
 
 def params_frame(runs: pd.DataFrame, params: list[dict[str, Any]]) -> pd.DataFrame:
-    """The swept parameters of each run, categories as pandas categoricals for PRIM."""
+    """The swept parameters of each run, categories as pandas categoricals."""
     import pandas as pd
 
     out = pd.DataFrame(index=runs.index)
@@ -377,48 +356,90 @@ def params_frame(runs: pd.DataFrame, params: list[dict[str, Any]]) -> pd.DataFra
     return out
 
 
-def discover(rs: ResultSet, event: str, min_density: float = 0.75, seed: int = 0) -> Box:
-    """PRIM on a sweep for ``event``: on every run, or on a sample of ``PRIM_SAMPLE`` runs
-    of a larger store, the box then measured on every run. Raises UserError for an event
-    that does not parse, or that never or always happens."""
-    return start_discovery(rs, event, min_density, seed).result()
+# ---------------------------------------------------------------- on a store
+View = tuple["pd.DataFrame", int]
+"""A method's boxes (coverage, density, mass, res_dim per row) and the chosen one."""
+
+
+def trajectory_table(views: dict[str, View]) -> pd.DataFrame:
+    """The boxes of every method as one table (``discovery_boxes.csv``), the chosen ones
+    marked."""
+    import pandas as pd
+
+    frames = []
+    for method, (boxes, chosen) in views.items():
+        frames.append(boxes.assign(method=method, step=np.arange(len(boxes)),
+                                   chosen=np.arange(len(boxes)) == chosen))
+    return pd.concat(frames, ignore_index=True)[["method", "step", "coverage", "density",
+                                                 "mass", "res_dim", "chosen"]]
+
+
+@dataclass
+class Found:
+    """What one method found: its box (measured on every run), the boxes it offered and
+    the chosen one's index (on its sample of runs, when there is one)."""
+
+    box: Box
+    boxes: pd.DataFrame
+    chosen: int
 
 
 @dataclass
 class Discovery:
-    """A PRIM run under way (see :func:`start_discovery`)."""
+    """Scenario discovery under way on a store (see :func:`start_discovery`): the note
+    when there are too few events, else one future per method."""
 
-    future: Future
     x: pd.DataFrame
     y: np.ndarray
     label: str
     sample: int | None
+    note: str = ""
+    futures: dict[str, Future] = field(default_factory=dict)
 
-    def result(self) -> Box:
-        """The box, measured on every run (raises what PRIM raised)."""
-        found = self.future.result()
-        if self.sample is None:
-            return found
-        box = box_stats(self.x, self.y, self.label, found.limits, sample=self.sample)
-        box.reproduced, box.resamples = found.reproduced, found.resamples
-        box.held_out_density = found.held_out_density
-        return box
+    def result(self, method: str) -> Found:
+        """``method``'s box, measured on every run (raises what the method raised)."""
+        box, boxes, chosen = self.futures[method].result()
+        if self.sample is not None:
+            checked = box
+            box = box_stats(self.x, self.y, self.label, checked.limits, sample=self.sample,
+                            method=method, min_density=checked.min_density,
+                            best_density=checked.best_density)
+            for name in ("reproduced", "resamples", "held_out_density", "held_out_lo",
+                         "held_out_hi", "held_out_p"):
+                setattr(box, name, getattr(checked, name))
+        return Found(box, boxes, chosen)
 
 
 def start_discovery(rs: ResultSet, event: str, min_density: float = 0.75, seed: int = 0,
-                    workers: Workers | None = None) -> Discovery:
-    """Start PRIM for ``event`` in a worker (in this process without ``workers``); raises
-    UserError at once for an event that does not parse."""
+                    workers: Workers | None = None,
+                    methods: tuple[str, ...] = ("PRIM",)) -> Discovery:
+    """Read the parameters and the event once, and start each method (PRIM, and CART on
+    request) in a worker (in this process without ``workers``); with too few events, start
+    nothing and say so. Raises UserError at once for an event that does not parse."""
     from sim.analysis.parallel import Workers
 
     col, _, _, _ = parse_event(event, rs.columns)
     everything = rs.frame([*rs.param_names, col])
     y_all, label = event_mask(everything, event)
     x_all = params_frame(everything, rs.params)
-    x, y, sample = x_all, y_all, None
+    found = Discovery(x_all, y_all, label, None, note=too_few(y_all, label))
+    if found.note:
+        return found
+    x, y = x_all, y_all
     if len(everything) > PRIM_SAMPLE:
         picked = rs.frame(["run_id"], sample=PRIM_SAMPLE, seed=seed)["run_id"]
         rows = np.flatnonzero(everything["run_id"].isin(picked).to_numpy())
-        x, y, sample = x_all.iloc[rows].reset_index(drop=True), y_all[rows], len(rows)
-    future = (workers or Workers(1)).submit(prim_box, x, y, label, min_density)
-    return Discovery(future, x_all, y_all, label, sample)
+        x, y, found.sample = x_all.iloc[rows].reset_index(drop=True), y_all[rows], len(rows)
+    pool = workers or Workers(1)
+    found.futures = {m: pool.submit(find_rule, m, x, y, label, min_density, None, seed)
+                     for m in methods}
+    return found
+
+
+def discover(rs: ResultSet, event: str, min_density: float = 0.75, seed: int = 0,
+             method: str = "PRIM") -> Found | str:
+    """Scenario discovery for ``event`` with ``method`` in this process: what it found,
+    or why there is no rule (too few events)."""
+    started = start_discovery(rs, event, min_density, seed, methods=(method,))
+    return started.note or started.result(method)
+

@@ -508,16 +508,18 @@ def plot_sensitivity(sens: Sensitivity, label: str) -> Figure:
     two samples' spread). Numbers that cannot be trusted are not drawn: the chart says
     why instead (a constant outcome, too few samples, a surrogate that explains nothing);
     single unreliable Sobol indices are left out and their parameter marked."""
+    from sim.analysis.sensitivity import unreadable
+
     table = sens.table
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 2.0), layout="constrained")
     y = np.arange(len(table))
     names = list(table.index)
-    whole = sens.warning and (sens.method == "forest" or (table["note"] != "").all())
+    whole = sens.warning and (sens.method == "forest" or unreadable(table).all())
     what = outcome_title(sens.outcome) if sens.outcome in BY_NAME else sens.outcome
     if sens.method == "sobol":
         title = wrap_title(what, 60) + f"\nSobol indices ({label})"
         if not whole:
-            ok = (table["note"] == "").to_numpy()
+            ok = ~unreadable(table)
             s1, st = table["S1"].where(ok), table["ST"].where(ok)
             ax.barh(y - 0.2, s1, 0.4, xerr=table["S1_conf"].where(ok), color=PALETTE["nato"],
                     label="first order S1")

@@ -47,20 +47,25 @@ PASTE_ALPHA = 0.05
 def get_quantile(data: np.ndarray, quantile: float) -> float:
     """The sdtoolkit quantile EMA Workbench peels at (``prim_util.get_quantile``): the
     midpoint between the order statistics around ``quantile``, moved outward past ties
-    so that a cut never falls on a value shared by several runs."""
-    return _sorted_quantile(np.sort(data), quantile)
+    so that a cut never falls between two runs of the same value."""
+    return float(_quantiles(np.sort(data)[:, None], quantile)[0])
 
 
-def _sorted_quantile(data: np.ndarray, quantile: float) -> float:
-    i = (len(data) - 1) * quantile
-    lo, hi = math.floor(i), math.ceil(i)
+def _quantiles(ordered: np.ndarray, quantile: float) -> np.ndarray:
+    """:func:`get_quantile` of every column of ``ordered`` (each column sorted) at once.
+    EMA walks the lower order statistic down (above the median) or the upper one up
+    (below it) while the two are equal; here the walk's end is counted instead: the last
+    run below the upper one's value, or the first above the lower one's."""
+    n = len(ordered)
+    i = (n - 1) * quantile
+    cols = np.arange(ordered.shape[1])
     if quantile > 0.5:
-        while data[lo] == data[hi] and lo > 0:
-            lo -= 1
-    else:
-        while data[lo] == data[hi] and hi < len(data) - 1:
-            hi += 1
-    return float((data[lo] + data[hi]) / 2)
+        hi = math.ceil(i)
+        lo = np.maximum((ordered < ordered[hi]).sum(axis=0) - 1, 0)
+        return (ordered[lo, cols] + ordered[hi]) / 2
+    lo = math.floor(i)
+    hi = np.minimum((ordered <= ordered[lo]).sum(axis=0), n - 1)
+    return (ordered[lo] + ordered[hi, cols]) / 2
 
 
 @dataclass
@@ -178,33 +183,29 @@ def find_box(x: pd.DataFrame, y: np.ndarray, mass_min: float = 0.05,
     rows = np.arange(d.n)
     steps = [Step(lo.copy(), hi.copy(), list(kept), d.n, int(d.y.sum()), 0)]
     while True:  # peeling
-        cand = _peels(d, rows, lo, hi, kept, peel_alpha)
-        if not cand:
+        m, res, boxes = _peels(d, rows, lo, hi, kept, peel_alpha)
+        if not boxes:
             break
-        masks, boxes = zip(*cand, strict=True)
-        m = np.column_stack(masks)
         n_new = m.sum(axis=0)
-        k_new = d.events[rows] @ m
-        obj = _objective(steps[-1].k, steps[-1].n, k_new, n_new)
-        free = np.array([d.n_cols - d.restricted(*b) for b in boxes])
-        i = _best(obj, free)
+        obj = _objective(steps[-1].k, steps[-1].n, d.events[rows] @ m, n_new)
+        i = _best(obj, d.n_cols - res)
         if not (n_new[i] / d.n >= mass_min and n_new[i] < len(rows) and obj[i] > 0):
             break
         rows = rows[m[:, i]]
         lo, hi, kept = boxes[i]
         steps.append(Step(lo.copy(), hi.copy(), list(kept), len(rows), int(d.y[rows].sum()),
-                          d.n_cols - int(free[i])))
+                          int(res[i])))
     while True:  # pasting
         cand = _pastes(d, lo, hi, kept, paste_alpha)
         if not cand:
             break
-        masks, boxes = zip(*cand, strict=True)
-        m = np.column_stack(masks)
+        m = np.column_stack([mask for mask, _ in cand])
+        boxes = [box for _, box in cand]
+        res = np.array([d.restricted(*b) for b in boxes])
         n_new = m.sum(axis=0)
         k_new = d.events @ m
         obj = _objective(steps[-1].k, steps[-1].n, k_new, n_new)
-        free = np.array([d.n_cols - d.restricted(*b) for b in boxes])
-        i = _best(obj, free)
+        i = _best(obj, d.n_cols - res)
         density_new = k_new[i] / n_new[i] if n_new[i] else 0.0
         if not (n_new[i] / d.n >= mass_min and n_new[i] > steps[-1].n and obj[i] > 0
                 and density_new > steps[-1].k / steps[-1].n):
@@ -212,7 +213,7 @@ def find_box(x: pd.DataFrame, y: np.ndarray, mass_min: float = 0.05,
         rows = np.flatnonzero(m[:, i])
         lo, hi, kept = boxes[i]
         steps.append(Step(lo.copy(), hi.copy(), list(kept), len(rows), int(k_new[i]),
-                          d.n_cols - int(free[i])))
+                          int(res[i])))
     return Trajectory(steps, d.floats, d.nominals, d.categories, d.init_lo, d.init_hi, d.n,
                       int(d.y.sum()))
 
@@ -221,30 +222,40 @@ Box = tuple[np.ndarray, np.ndarray, list[frozenset[int]]]
 
 
 def _peels(d: _Data, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-           kept: list[frozenset[int]], alpha: float) -> list[tuple[np.ndarray, Box]]:
+           kept: list[frozenset[int]], alpha: float
+           ) -> tuple[np.ndarray, np.ndarray, list[Box]]:
     """Every candidate peel of the box holding ``rows``, in EMA's order: per float
     column its upper then lower cut, then per categorical column each category dropped.
-    Masks are over ``rows``."""
-    out: list[tuple[np.ndarray, Box]] = []
+    Returns their masks over ``rows`` (one column each), how many columns each restricts,
+    and their limits."""
     xb = d.x[rows]
     ordered = np.sort(xb, axis=0)  # each column sorted once for both of its cuts
-    for j in range(len(d.floats)):
-        v = _sorted_quantile(ordered[:, j], 1 - alpha)
-        new_hi = hi.copy()
-        new_hi[j] = v
-        out.append((xb[:, j] <= v, (lo, new_hi, kept)))
-        v = _sorted_quantile(ordered[:, j], alpha)
-        new_lo = lo.copy()
-        new_lo[j] = v
-        out.append((xb[:, j] >= v, (new_lo, hi, kept)))
+    up, down = _quantiles(ordered, 1 - alpha), _quantiles(ordered, alpha)
+    p = len(d.floats)
+    cut_lo, cut_hi = lo != d.init_lo, hi != d.init_hi
+    cut_kept = np.array([k != a for k, a in zip(kept, d.all_kept, strict=True)], dtype=bool)
+    others = int((cut_lo | cut_hi).sum() + cut_kept.sum()) - (cut_lo | cut_hi)
+    masks = [np.empty((len(rows), 2 * p), dtype=bool)]
+    masks[0][:, 0::2], masks[0][:, 1::2] = xb <= up, xb >= down
+    res = [np.empty(2 * p, dtype=np.int64)]
+    res[0][0::2] = others + (cut_lo | (up != d.init_hi))
+    res[0][1::2] = others + ((down != d.init_lo) | cut_hi)
+    boxes: list[Box] = []
+    for j in range(p):
+        new_hi, new_lo = hi.copy(), lo.copy()
+        new_hi[j], new_lo[j] = up[j], down[j]
+        boxes += [(lo, new_hi, kept), (new_lo, hi, kept)]
     for c in range(len(d.nominals)):
         if len(kept[c]) < 2:
             continue
         codes = d.codes[rows, c]
-        for value in sorted(kept[c]):
-            new_kept = [*kept[:c], kept[c] - {value}, *kept[c + 1:]]
-            out.append((codes != value, (lo, hi, new_kept)))
-    return out
+        values = sorted(kept[c])
+        masks.append(codes[:, None] != np.array(values)[None, :])
+        # dropping a category restricts this column, whatever it was before
+        res.append(np.full(len(values), int((cut_lo | cut_hi).sum() + cut_kept.sum())
+                           - int(cut_kept[c]) + 1))
+        boxes += [(lo, hi, [*kept[:c], kept[c] - {v}, *kept[c + 1:]]) for v in values]
+    return np.column_stack(masks), np.concatenate(res), boxes
 
 
 def _pastes(d: _Data, lo: np.ndarray, hi: np.ndarray, kept: list[frozenset[int]],

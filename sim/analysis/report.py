@@ -46,7 +46,7 @@ from sim.analysis.defaults import EVENT, KEY_OUTCOMES, MIN_DENSITY
 from sim.analysis.parallel import Workers
 from sim.analysis.progress import Progress
 from sim.analysis.results import ResultSet
-from sim.analysis.sensitivity import Sensitivity, display_table
+from sim.analysis.sensitivity import Sensitivity, display_table, unreadable
 from sim.analysis.style import fmt_interval, fmt_number, outcome_title, words
 from sim.analysis.summary import (
     describe_outcomes,
@@ -237,8 +237,8 @@ def top_drivers(sens: Sensitivity, k: int = TOP_DRIVERS) -> tuple[list[str], lis
     if score not in table:
         return [], flags
     keep = pd.Series(True, index=table.index)
-    if "note" in table:
-        noted = table["note"].fillna("").astype(str) != ""
+    if "note" in table:  # 'undefined' or 'unreliable' (a 'flagged' index is read)
+        noted = pd.Series(unreadable(table), index=table.index)
         keep &= ~noted
         top_noted = table[noted].sort_values(score, ascending=False).index[:k]
         if len(top_noted):
@@ -357,10 +357,10 @@ def discovery_section(ctx: ReportContext) -> Section | None:
     if ctx.analysis is None:
         return None
     a = ctx.analysis
-    text = a.box.rule() if a.box else a.discovery_note
-    parts = [f"<p class='rule'>{html.escape(text)}</p>"]
-    parts += [f"<p class='warn'>{html.escape(f)}</p>" for f in (_flags(a.box) if a.box
-                                                                 else [])]
+    parts = [] if a.boxes else [f"<p class='rule'>{html.escape(a.discovery_note)}</p>"]
+    for method, box in a.boxes.items():  # PRIM, and CART when analyze was asked for it
+        parts.append(f"<p class='rule'>{method}: {html.escape(box.rule())}</p>")
+        parts += [f"<p class='warn'>{html.escape(f)}</p>" for f in _flags(box)]
     folder = _fresh_analysis(ctx)
     if folder is not None:  # the analysis' own charts of the discovery, if it drew any
         parts += [_img(p) for p in sorted(folder.glob("*.png"))

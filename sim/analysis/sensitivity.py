@@ -15,8 +15,10 @@
   compares it with a ranking on four times as many).
 
 Neither prints a number it cannot stand behind: Sobol indices of a constant outcome are
-*undefined* (0/0), indices from too few samples or with implausible values are flagged
-*unreliable*, and a forest whose held-out R² is not positive *explains nothing*.
+*undefined* (0/0), indices from too few samples or with implausible values are
+*unreliable* (the word replaces the number), an index whose 95% interval is wider than the
+index itself is *flagged* (it cannot be told from 0: the number stays, the note says so),
+and a forest whose held-out R² is not positive *explains nothing*.
 
 Categorical parameters enter as the index of their value (0, 1, ...), stated in output.
 """
@@ -118,16 +120,20 @@ def sobol_indices(problem: dict[str, Any], y: np.ndarray, calc_second_order: boo
         res = salib_analyze(problem, y, calc_second_order, seed)
     table = pd.DataFrame({"S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"],
                           "ST_conf": res["ST_conf"]}, index=names)
-    table["note"] = [_sobol_doubt(row, base) for _, row in table.iterrows()]
+    table["note"] = [sobol_doubt(row, base) for _, row in table.iterrows()]
     return table
 
 
 def salib_analyze(problem: dict[str, Any], y: np.ndarray, calc_second_order: bool,
                   seed: int) -> dict[str, Any]:
+    """SALib's estimator with its bootstrap seeded by ``seed``. SALib treats a seed of 0
+    as none (``if seed:``) and then draws from numpy's global generator, so that the
+    intervals, and the flags that rest on them, changed from one call to the next; it is
+    given ``seed + 1``."""
     from SALib.analyze import sobol as salib_sobol
 
     return salib_sobol.analyze(problem, y, calc_second_order=calc_second_order,
-                               print_to_console=False, seed=seed)
+                               print_to_console=False, seed=seed + 1)
 
 
 def _undefined(names: pd.Index, note: str) -> pd.DataFrame:
@@ -135,8 +141,9 @@ def _undefined(names: pd.Index, note: str) -> pd.DataFrame:
                          "note": note}, index=names)
 
 
-def _sobol_doubt(row: pd.Series, base: int) -> str:
-    """Why an index should not be read, or '' if it can be."""
+def sobol_doubt(row: pd.Series, base: int) -> str:
+    """Why an index should not be read ('undefined', 'unreliable': its numbers are then
+    not shown), why it cannot be told from 0 ('flagged': shown, with the reason), or ''."""
     if base < SOBOL_MIN_BASE:
         return f"unreliable: {base} base samples (needs at least {SOBOL_MIN_BASE})"
     for key in ("S1", "ST"):
@@ -149,7 +156,29 @@ def _sobol_doubt(row: pd.Series, base: int) -> str:
             return f"unreliable: {key}'s 95% interval is ±{conf:.2f}"
         if conf == 0 and v != 0:
             return f"unreliable: {key}'s bootstrap interval has zero width"
+    wide = [f"{key} = {float(row[key]):.2g} ± {float(row[f'{key}_conf']):.2g}"
+            for key in ("S1", "ST") if float(row[f"{key}_conf"]) > abs(float(row[key]))]
+    if wide:
+        return ("flagged: " + " and ".join(wide) + ", a 95% interval wider than the index: "
+                "it cannot be told from 0")
     return ""
+
+
+UNREADABLE = ("undefined", "unreliable")
+"""The notes whose index is not shown as a number (the word is, and the CSV keeps it)."""
+
+
+def unreadable(table: pd.DataFrame) -> np.ndarray:
+    """Which rows of a Sobol table must not be read as numbers (see :data:`UNREADABLE`)."""
+    return table["note"].astype(str).str.split(":").str[0].isin(UNREADABLE).to_numpy()
+
+
+def flagged_indices(sens: Sensitivity) -> list[str]:
+    """The parameters whose Sobol index cannot be told from 0 (note 'flagged: ...')."""
+    if sens.method != "sobol":
+        return []
+    return [str(p) for p, note in sens.table["note"].items()
+            if str(note).startswith("flagged")]
 
 
 def sobol_sensitivity(rs: ResultSet, outcome: str) -> Sensitivity:
@@ -173,14 +202,26 @@ def sobol_sensitivity(rs: ResultSet, outcome: str) -> Sensitivity:
     base = n_points // (2 * d + 2 if second else d + 2)
     note = (f"all {rs.n_runs} runs: the mean of each of {n_points} design points "
             f"({base} Saltelli base samples)")
-    doubts = table["note"][table["note"] != ""]
-    warning = ""
+    return Sensitivity(outcome, "sobol", table, note, sobol_warning(table))
+
+
+def sobol_warning(table: pd.DataFrame) -> str:
+    """What a reader of the whole table must know: how many indices are unreliable (or
+    the reason, when all are), and how many parameters are flagged; '' if nothing."""
+    doubts = table["note"][unreadable(table)]
+    said = []
     if len(doubts) == len(table):
-        warning = str(doubts.iloc[0]) if doubts.nunique() == 1 else (
-            "unreliable: " + "; ".join(sorted(set(doubts))))
+        said.append(str(doubts.iloc[0]) if doubts.nunique() == 1 else (
+            "unreliable: " + "; ".join(sorted(set(doubts)))))
     elif len(doubts):
-        warning = f"{len(doubts)} of {len(table)} indices are unreliable (see the note column)"
-    return Sensitivity(outcome, "sobol", table, note, warning)
+        said.append(f"{len(doubts)} of {len(table)} indices are unreliable (see the note "
+                    "column)")
+    flagged = int(table["note"].astype(str).str.startswith("flagged").sum())
+    if flagged:
+        said.append(f"{flagged} of {len(table)} parameters flagged: an index whose 95% "
+                    "interval is wider than the index itself cannot be told from 0 (see the "
+                    "note column)")
+    return "; ".join(said)
 
 
 # ---------------------------------------------------------------- model-free ranking
@@ -307,17 +348,19 @@ def sensitivity(rs: ResultSet, outcome: str, frame: pd.DataFrame | None = None) 
 
 def display_table(sens: Sensitivity) -> pd.DataFrame | None:
     """The table as a reader should see it: a Sobol index that cannot be trusted shows the
-    word ('undefined', 'unreliable') instead of its number. None when no number of it can
-    be read (every index in doubt, or a ranking that explains nothing): print
-    ``sens.warning`` instead. The CSV keeps every number."""
+    word ('undefined', 'unreliable') instead of its number; a flagged one keeps its number
+    and its note says why it cannot be told from 0. None when no number of it can be read
+    (every index in doubt, or a ranking that explains nothing): print ``sens.warning``
+    instead. The CSV keeps every number."""
     table = sens.table
     if sens.method == "forest":
         return None if sens.warning else table
-    if (table["note"] != "").all():
+    hidden = unreadable(table)
+    if hidden.all():
         return None
     shown = table.astype(object)
-    for name, row in table.iterrows():
-        if row["note"]:
+    for (name, row), hide in zip(table.iterrows(), hidden, strict=True):
+        if hide:
             word = str(row["note"]).split(":")[0]
             shown.loc[name, ["S1", "S1_conf", "ST", "ST_conf"]] = [word, "", word, ""]
     return shown

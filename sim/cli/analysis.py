@@ -96,12 +96,16 @@ def print_analysis(result) -> None:
         if sens.warning:
             console.print(f"  {sens.warning}", style="bold red", highlight=False,
                           soft_wrap=True)
-    console.print("scenario discovery (PRIM)", style="bold")
-    console.print(result.box.rule() if result.box else result.discovery_note,
-                  highlight=False, soft_wrap=True)
-    if result.box is not None and result.box.warning():
-        console.print(f"  {result.box.warning()}", style="bold red", highlight=False,
-                      soft_wrap=True)
+    if not result.boxes:
+        console.print("scenario discovery", style="bold")
+        console.print(result.discovery_note, highlight=False, soft_wrap=True)
+    for method, box in result.boxes.items():
+        second = ", a second view" if method != "PRIM" else ""
+        console.print(f"scenario discovery ({method}{second})", style="bold")
+        console.print(box.rule(), highlight=False, soft_wrap=True)
+        if box.warning():
+            console.print(f"  FLAGGED: {box.warning()}", style="bold red", highlight=False,
+                          soft_wrap=True)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -124,7 +128,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     check_replaceable(rs.root / "analysis", "analysis", option="")
     with Progress("analyze", len(outcomes) + ANALYSIS_STEPS_EXTRA) as progress, workers:
         result = analyze_results(rs, outcomes, args.event, density, progress,
-                                 workers=workers)
+                                 workers=workers,
+                                 methods=("PRIM", "CART") if args.cart else ("PRIM",))
         target = write_analysis(rs, result, formats, progress, workers)
     _failed_note(rs)
     print_analysis(result)
@@ -339,6 +344,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "'escalation_peak>=45' (default offensive)")
     p.add_argument("--density", type=float, default=MIN_DENSITY,
                    help="PRIM: least share of runs in the box with the event (default 0.75)")
+    p.add_argument("--cart", action="store_true",
+                   help="also EMA Workbench's CART (a classification tree) as a second view "
+                   "of scenario discovery, judged by the same rules")
     p.add_argument("--formats", default="png",
                    help="chart formats, comma-separated: png, svg, pdf (default png)")
     _add_policy_options(p)

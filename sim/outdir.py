@@ -30,7 +30,8 @@ from sim.errors import UserError
 
 MARKER = ".wargame-output.json"
 """Written last into every folder a command builds: its kind and the files it wrote."""
-KINDS = ("run", "figures", "analysis", "compare", "branch", "hindcast")
+KINDS = ("run", "figures", "analysis", "compare", "branch", "hindcast", "forecast",
+         "coverage")
 DERIVED_FILES = frozenset({"report.html"})
 """Files that another command adds inside a result folder (``wargame report``)."""
 TEMP_PREFIX = ".wargame-tmp-"

@@ -3,15 +3,10 @@ date, next to the uncalibrated prior ensemble, so that the skill calibration bou
 number.
 
 Scores, per observation (the verifying value is the record's best value; an event that has
-not happened by the horizon counts as the week after it):
-
-- coverage: whether the best value lies in the ensemble's central 50 % and 90 % intervals
-  (numpy's default linear quantiles); over many observations an ensemble whose intervals
-  are honest covers about 50 % and 90 % of them;
-- the interval score of those intervals (Gneiting & Raftery 2007, eq. 43): the width, plus
-  2/alpha times the distance by which the value misses the interval; lower is better;
-- the CRPS of the ensemble as an empirical distribution, E|X - y| - E|X - X'| / 2
-  (Gneiting & Raftery 2007, eq. 21); lower is better; in the quantity's units.
+not happened by the horizon counts as the week after it), from :mod:`sim.batch.scores`:
+coverage of the central 50 % and 90 % intervals (over many observations an ensemble whose
+intervals are honest covers about 50 % and 90 % of them), their interval scores, the CRPS
+and the PIT.
 
 To average over observations of different units the interval scores and the CRPS are
 divided by each observation's scale (its range width, or 1): "scaled". The skill score is
@@ -34,6 +29,7 @@ from sim.batch.executors import Execution
 from sim.batch.observations import Entry, Record, censor, check_horizon, horizon
 from sim.batch.posterior import load_posterior, read_manifest, resample
 from sim.batch.priors import Prior
+from sim.batch.scores import ensemble_scores
 from sim.batch.specs import spec_from_dict, specs_for
 from sim.core.scenario import Scenario, parse_scenario
 from sim.core.seeds import derive_seed
@@ -41,44 +37,20 @@ from sim.errors import UserError
 
 
 # ---------------------------------------------------------------- scores
-def crps_ensemble(x: np.ndarray, y: float) -> float:
-    """CRPS of the empirical distribution of ``x`` at ``y``: mean|x - y| - mean|x - x'|/2,
-    the second term in O(n log n) from the sorted sample."""
-    x = np.sort(np.asarray(x, dtype=float))
-    n = len(x)
-    if n == 0:
-        return math.nan
-    first = np.abs(x - y).mean()
-    i = np.arange(1, n + 1)
-    pair_sum = 2.0 * np.sum((2 * i - n - 1) * x)  # sum over i, j of |x_i - x_j|
-    return float(first - pair_sum / (2.0 * n * n))
-
-
-def interval_score(low: float, high: float, y: float, alpha: float) -> float:
-    """Interval score of the central (1 - alpha) interval [low, high] at ``y``."""
-    return float((high - low) + (2.0 / alpha) * max(0.0, low - y)
-                 + (2.0 / alpha) * max(0.0, y - high))
-
-
-def score_values(entries: list[Entry], values: np.ndarray, weeks: int) -> pd.DataFrame:
-    """Every score of one ensemble (``values``: runs x entries), one row per entry."""
+def score_values(entries: list[Entry], values: np.ndarray, weeks: int, seed: int = 0,
+                 weights: np.ndarray | None = None) -> pd.DataFrame:
+    """Every score of one ensemble (``values``: runs x entries, ``weights`` per run or
+    None), one row per entry (:func:`sim.batch.scores.ensemble_scores`); the PIT's
+    randomisation is drawn from ``seed``."""
     v = censor(entries, values, weeks)
+    u = np.random.default_rng(seed).random(len(entries))
     rows = []
     for j, e in enumerate(entries):
-        x = v[:, j]
-        x = x[~np.isnan(x)]
-        q05, q25, q50, q75, q95 = np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95])
-        y = e.best
-        crps = crps_ensemble(x, y)
-        is50, is90 = interval_score(q25, q75, y, 0.5), interval_score(q05, q95, y, 0.1)
-        rows.append({
-            "id": e.id, "target": e.target, "kind": e.kind, "week": e.week, "best": y,
-            "low": e.low, "high": e.high, "runs": len(x), "q05": q05, "q25": q25,
-            "median": q50, "q75": q75, "q95": q95, "in50": bool(q25 <= y <= q75),
-            "in90": bool(q05 <= y <= q95), "is50": is50, "is90": is90, "crps": crps,
-            "is50_scaled": is50 / e.scale, "is90_scaled": is90 / e.scale,
-            "crps_scaled": crps / e.scale,
-        })
+        keep = ~np.isnan(v[:, j])
+        w = None if weights is None else weights[keep]
+        rows.append({"id": e.id, "target": e.target, "kind": e.kind, "week": e.week,
+                     "best": e.best, "low": e.low, "high": e.high, "runs": int(keep.sum()),
+                     **ensemble_scores(v[keep, j], e.best, e.scale, w, float(u[j]))})
     return pd.DataFrame(rows)
 
 
@@ -177,7 +149,7 @@ def run_hindcast(source: Source, record: Record, from_week: int, runs: int, seed
             if not ev.ok.any():
                 raise UserError(f"{source.name}: no run of the {label} ensemble is valid: "
                                 + (ev.errors[0] if ev.errors else ""))
-            scores[label] = score_values(entries, ev.values[ev.ok], weeks)
+            scores[label] = score_values(entries, ev.values[ev.ok], weeks, seed)
     summary = {k: aggregate(v) for k, v in scores.items()}
     skill: dict[str, float] = {}
     if "posterior" in scores and "prior" in scores:

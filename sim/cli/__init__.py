@@ -20,7 +20,8 @@ from sim.errors import UserError
 #: Modules that add subcommands, in help order.
 COMMAND_MODULES: tuple[str, ...] = ("sim.cli.run", "sim.cli.sweep", "sim.cli.branch",
                                     "sim.cli.store", "sim.cli.analysis",
-                                    "sim.cli.calibrate", "sim.cli.serve")
+                                    "sim.cli.calibrate", "sim.cli.forecast",
+                                    "sim.cli.serve")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,12 +1,12 @@
 """Hindcast scores on a hand-made four-member ensemble equal the coverage, interval scores
-and CRPS computed by hand."""
+and CRPS computed by hand (the scores themselves: tests/test_scores.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim.batch.hindcast import aggregate, crps_ensemble, interval_score, score_values
+from sim.batch.hindcast import aggregate, score_values
 from sim.batch.observations import parse_record
 
 ENSEMBLE = np.array([1.0, 2.0, 3.0, 4.0])
@@ -23,36 +23,24 @@ def entries():
     ]}, "hand-made").entries
 
 
-def test_crps_and_interval_score_by_hand() -> None:
-    # mean|x - 2.5| = 1; sum over pairs |xi - xj| = 20, /(2 * 16) = 0.625
-    assert crps_ensemble(ENSEMBLE, 2.5) == pytest.approx(0.375)
-    # mean|x - 5| = 2.5
-    assert crps_ensemble(ENSEMBLE, 5.0) == pytest.approx(1.875)
-    # one member: the absolute error
-    assert crps_ensemble(np.array([3.0]), 1.0) == pytest.approx(2.0)
-    assert interval_score(1.75, 3.25, 2.5, 0.5) == pytest.approx(1.5)
-    assert interval_score(1.15, 3.85, 5.0, 0.1) == pytest.approx(2.7 + 20 * 1.15)
-    assert interval_score(1.15, 3.85, 0.15, 0.1) == pytest.approx(2.7 + 20 * 1.0)
-
-
 def test_scores_of_an_ensemble_by_hand() -> None:
     """Columns: the 'inside' and 'outside' observations see the ensemble 1..4; the event
     happened in weeks 2, 3 and 3 of three runs and never (by week 4) in the fourth, which
     counts as week 5."""
     values = np.column_stack([ENSEMBLE, ENSEMBLE, [2.0, 3.0, 3.0, np.nan]])
     s = score_values(entries(), values, weeks=4).set_index("id")
-    # numpy's linear quantiles of 1..4: 5 % 1.15, 25 % 1.75, 75 % 3.25, 95 % 3.85
+    # weighted ('hazen') quantiles of 1..4: 5 % 1 (clamped), 25 % 1.5, 75 % 3.5, 95 % 4
     assert s.loc["inside", ["q05", "q25", "q75", "q95"]].tolist() == \
-        pytest.approx([1.15, 1.75, 3.25, 3.85])
+        pytest.approx([1.0, 1.5, 3.5, 4.0])
     assert s.loc["inside", "in50"] and s.loc["inside", "in90"]
     assert not s.loc["outside", "in50"] and not s.loc["outside", "in90"]
-    assert s.loc["inside", "is50"] == pytest.approx(1.5)
-    assert s.loc["outside", "is90"] == pytest.approx(25.7)
+    assert s.loc["inside", "is50"] == pytest.approx(2.0)
+    assert s.loc["outside", "is90"] == pytest.approx(3.0 + 20 * 1.0)
     assert s.loc["inside", "crps"] == pytest.approx(0.375)
     assert s.loc["outside", "crps_scaled"] == pytest.approx(1.875 / 2.0)  # range width 2
     # event weeks 2, 3, 3, 5 against 3: mean|x - 3| = 0.75; ordered pairs sum 18 -> 18/32
     assert s.loc["event", "crps"] == pytest.approx(0.75 - 18 / 32)
-    assert s.loc["event", "q25"] == pytest.approx(2.75) and s.loc["event", "in50"]
+    assert s.loc["event", "q25"] == pytest.approx(2.5) and s.loc["event", "in50"]
     agg = aggregate(s)
     assert agg["coverage50"] == pytest.approx(2 / 3)
     assert agg["coverage90"] == pytest.approx(2 / 3)

@@ -8,6 +8,7 @@ import json
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 from sim.batch.executors import EXECUTORS, default_workers
 from sim.cli.common import console, err_console, format_value, resolve_scenario_path
@@ -66,6 +67,20 @@ def _entries_table(entries, title: str):
     return t
 
 
+def scenario_and_record(args: argparse.Namespace) -> tuple[Path, dict, Any, Any]:
+    """The scenario (path, ``--set`` overrides, loaded) and the record of a command that
+    runs against the record (calibrate, forecast), with the worker pool's forkserver
+    started first if it will be used."""
+    if args.executor == "process" and args.workers > 1:
+        from sim.batch.executors import start_forkserver
+
+        start_forkserver()
+    path = resolve_scenario_path(args.scenario)
+    overrides = parse_assignments(args.overrides)
+    scenario = load_scenario(path, overrides)
+    return path, overrides, scenario, _record(args.record, scenario.start_date)
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.batch.observations import check_horizon, horizon, targets_help
 
@@ -87,17 +102,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                         f"{args.min_acceptance}")
     if args.min_epsilon is not None and args.min_epsilon < 0:
         raise UserError(f"--min-epsilon: expected a number >= 0, got {args.min_epsilon}")
-    if args.executor == "process" and args.workers > 1:
-        from sim.batch.executors import start_forkserver
-
-        start_forkserver()
+    path, overrides, scenario, record = scenario_and_record(args)
     from sim.batch.priors import Prior
     from sim.batch.specs import specs_for
 
-    path = resolve_scenario_path(args.scenario)
-    overrides = parse_assignments(args.overrides)
-    scenario = load_scenario(path, overrides)
-    record = _record(args.record, scenario.start_date)
     until = _week(args.until, record.start_date, "--until") if args.until else None
     entries = record.select(until_week=until)
     if not entries:

@@ -8,9 +8,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from sim.cli.calibrate import _executor_args, _positive, _record, _week
-from sim.cli.common import console, err_console, resolve_scenario_path
-from sim.core.scenario import load_scenario, parse_assignments
+from sim.cli.calibrate import _executor_args, _positive, _week, scenario_and_record
+from sim.cli.common import console, err_console
 from sim.errors import UserError
 from sim.outdir import check_location, replace_dir, user_path
 
@@ -29,10 +28,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     _positive("--population", args.population, 10)
     _positive("--generations", args.generations)
     _positive("--members", args.members, 10)
-    if args.executor == "process" and args.workers > 1:
-        from sim.batch.executors import start_forkserver
-
-        start_forkserver()
+    path, overrides, scenario, record = scenario_and_record(args)
     from sim.batch.executors import Execution
     from sim.batch.forecast import DEFAULT_ORIGINS, ForecastSpec, run_forecast
     from sim.batch.forecast_scores import evaluate_study
@@ -40,10 +36,6 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from sim.batch.provenance import ScenarioFile
     from sim.batch.specs import specs_for
 
-    path = resolve_scenario_path(args.scenario)
-    overrides = parse_assignments(args.overrides)
-    scenario = load_scenario(path, overrides)
-    record = _record(args.record, scenario.start_date)
     record_text = Path(args.record).read_text()
     origins = _origins(args.origins or ",".join(DEFAULT_ORIGINS), record.start_date)
     spec = ForecastSpec(scenario, Prior(tuple(specs_for(scenario, [], str(path)))), record,
@@ -73,16 +65,11 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     target = out / "evaluation"
     replace_dir(target, lambda tmp: write_outputs(tmp, out, ev, not args.no_figures),
                 "forecast")
-    from rich.table import Table
+    from sim.analysis.calibration import frame_table
 
-    frame = skill_table(ev)
-    t = Table(title=f"rolling-origin forecasts of {record.name}: CRPS skill of the posterior "
-              "(> 0: better than the baseline) and coverage")
-    for c in frame.columns:
-        t.add_column(c, justify="left" if c == "origin" else "right")
-    for row in frame.to_numpy():
-        t.add_row(*[str(v) for v in row])
-    console.print(t)
+    console.print(frame_table(skill_table(ev).set_index("origin"),
+                              f"rolling-origin forecasts of {record.name}: CRPS skill of the "
+                              "posterior (> 0: better than the baseline) and coverage"))
     console.print(f"{res.seconds:.0f} s; results in {target}/ (scores.csv, events.csv, "
                   "summary.csv, table.md" + (", fan_charts.png, pit.png)" if not
                                              args.no_figures else ")"))

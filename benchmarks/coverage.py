@@ -105,7 +105,7 @@ def draw_figure(summary: dict, target: Path) -> None:
                   fontsize=6)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("share of cases\nholding the truth", fontsize=8)
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
     fig.suptitle(f"Simulation-based calibration: {n} truths drawn from the prior; coverage "
                  "per parameter (95 % intervals) and rank histograms (grey: 99 % band of a "
                  "uniform histogram)", fontsize=9)

@@ -47,8 +47,10 @@ def _pct(x: float) -> str:
 def skill_table(ev: Evaluation) -> pd.DataFrame:
     """One row per origin and one for all: observations scored, the posterior's mean
     scaled CRPS, its CRPS skill against the prior, persistence and the trend (with the
-    number of observations where each is defined), the posterior's 50 % and 90 % coverage,
-    and the Brier skill on the events."""
+    number of observations where each is defined), the posterior's 50 % and 90 % coverage
+    (the prior's 90 % beside it), the effective size of the calibration's final population
+    (the forecast's members are its particles, so this is how many independent members
+    the forecast really has), and the Brier scores on the events."""
     rows = []
     for r in ev.summary.to_dict("records"):
         n = r["observations"]
@@ -63,6 +65,8 @@ def skill_table(ev: Evaluation) -> pd.DataFrame:
             "50 % coverage": f"{round(r['coverage50_posterior'] * n)}/{n}",
             "90 % coverage": f"{round(r['coverage90_posterior'] * n)}/{n}",
             "prior 90 % coverage": f"{round(r['coverage90_prior'] * n)}/{n}",
+            "posterior ESS": "-" if r["origin"] == "all" else
+            f"{ev.manifest['origins'][str(r['origin'])]['calibration']['ess']:.0f}",
             "events": r["events"],
             "Brier (prior, persistence)": "-" if not r["events"] else
             f"{r['brier_posterior']:.2f} ({r['brier_prior']:.2f}, {r['brier_persistence']:.2f})",
